@@ -1,0 +1,264 @@
+// The Admin gRPC service golbctl talks to: stats, reload (streaming each data plane's answer),
+// validate, drain/undrain with fleet-wide progress, data planes, health and the running config.
+import * as grpc from '@grpc/grpc-js';
+import type { AdminHandlers } from '../../proto/gen/golb/v1/Admin.js';
+import type { BackendRef } from '../../proto/gen/golb/v1/BackendRef.js';
+import type { ConfigDiff } from '../../proto/gen/golb/v1/ConfigDiff.js';
+import type { ConfigError as ConfigErrorMessage } from '../../proto/gen/golb/v1/ConfigError.js';
+import type { ReloadEvent } from '../../proto/gen/golb/v1/ReloadEvent.js';
+import type { ReloadRequest__Output } from '../../proto/gen/golb/v1/ReloadRequest.js';
+import type { BackendSpec, Snapshot } from '../../proto/index.js';
+import { authorized, UNAUTHENTICATED } from '../auth.js';
+import { aggregate, dataPlaneInfo, toFleetStats, type FleetAggregate } from '../aggregate/fleet-stats.js';
+import { formatConfigError, type ConfigError } from '../config/errors.js';
+import type { Candidate, ConfigStore } from '../config-store.js';
+import { diffSnapshots } from '../snapshot/diff.js';
+import type { SyncServer } from '../sync/sync-server.js';
+
+export interface AdminServiceDeps {
+  store: ConfigStore;
+  sync: SyncServer;
+  token?: string;
+  startedAt: number;
+  log(line: string): void;
+  /** Makes a valid candidate the running config and pushes it (shared with SIGHUP). */
+  apply(candidate: Extract<Candidate, { ok: true }>): Snapshot;
+}
+
+const DEFAULT_RELOAD_WAIT_MS = 10_000;
+
+export class AdminService {
+  readonly #d: AdminServiceDeps;
+  readonly #drainTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(deps: AdminServiceDeps) {
+    this.#d = deps;
+  }
+
+  aggregate(): FleetAggregate {
+    return aggregate({ snapshot: this.#d.store.snapshot, sessions: this.#d.sync.sessions.values(), reports: this.#d.sync.reports.values(), startedAt: this.#d.startedAt });
+  }
+
+  stop(): void {
+    for (const t of this.#drainTimers.values()) clearTimeout(t);
+    this.#drainTimers.clear();
+  }
+
+  /** Guards a unary handler with the token check and turns thrown errors into gRPC statuses. */
+  #unary<Req, Res>(fn: (req: Req) => Res): grpc.handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      if (!authorized(call.metadata, this.#d.token)) {
+        callback(UNAUTHENTICATED as grpc.ServiceError);
+        return;
+      }
+      try {
+        callback(null, fn(call.request));
+      } catch (err) {
+        const e = err as Error & { code?: grpc.status };
+        callback({ code: e.code ?? grpc.status.INTERNAL, details: e.message } as grpc.ServiceError);
+      }
+    };
+  }
+
+  readonly handlers: AdminHandlers = {
+    GetStats: this.#unary((req) => toFleetStats(this.aggregate(), { pool: req.pool || undefined, dataplane: req.dataplane || undefined })),
+    ListDataPlanes: this.#unary(() => ({ dataplanes: [...this.#d.sync.sessions.values()].map(dataPlaneInfo) })),
+    Validate: this.#unary((req) => {
+      const c = this.#d.store.prepare(req.content, req.filename || 'config');
+      return c.ok ? { ok: true, errors: c.warnings.map(errorMessage), version: c.snapshot.version } : { ok: false, errors: c.errors.map(errorMessage), version: '' };
+    }),
+    GetConfig: this.#unary(() => {
+      const s = this.#d.store.snapshot;
+      const redacted = s ? { ...s, cookie: s.cookie ? { ...s.cookie, secret: '<redacted>', previous_secrets: s.cookie.previous_secrets.map(() => '<redacted>') } : null } : null;
+      return { version: s?.version ?? '', source: this.#d.store.path, text: this.#d.store.text, snapshot_json: JSON.stringify(redacted, null, 2) };
+    }),
+    GetHealth: this.#unary(() => {
+      const s = this.#d.store.snapshot;
+      const live = [...this.#d.sync.sessions.values()].filter((x) => x.connected);
+      return {
+        version: s?.version ?? '',
+        backends: (s?.pools ?? []).flatMap((p) =>
+          p.backends.map((b) => {
+            const per = live.flatMap((dp) => {
+              const h = dp.health.get(b.id);
+              return h ? [{ dataplane_id: dp.id, healthy: h.healthy, reason: h.reason, since_unix_ms: h.since_unix_ms }] : [];
+            });
+            return {
+              id: b.id,
+              url: b.url,
+              pool: p.name,
+              admin_state: b.admin_state.toLowerCase(),
+              healthy_on: per.filter((x) => x.healthy).length,
+              dataplanes: per.length,
+              per_dataplane: per,
+            };
+          }),
+        ),
+      };
+    }),
+    Drain: this.#unary((req) => this.#setDrain(req.backend, req.pool, req.timeout_ms, true)),
+    Undrain: this.#unary((req) => this.#setDrain(req.backend, req.pool, 0, false)),
+    GetDrainStatus: this.#unary((req) => {
+      const found = this.#resolve(req.backend, req.pool);
+      const agg = this.aggregate();
+      const version = this.#d.store.snapshot?.version;
+      const live = [...this.#d.sync.sessions.values()].filter((x) => x.connected);
+      const applied = live.filter((x) => x.ackedVersion === version && x.ackState === 'ACKED').length;
+      return {
+        backends: found.map(({ pool, backend }) => {
+          const row = agg.pools.find((p) => p.name === pool)?.backends.find((b) => b.id === backend.id);
+          const inFlight = row?.inFlight ?? 0;
+          const ws = row?.openWebSockets ?? 0;
+          return {
+            backend: ref(pool, backend),
+            in_flight: String(inFlight),
+            open_websockets: String(ws),
+            dataplanes_applied: applied,
+            dataplanes: live.length,
+            safe_to_remove: backend.admin_state !== 'READY' && applied === live.length && inFlight === 0 && ws === 0,
+          };
+        }),
+      };
+    }),
+    Reload: (call) => void this.#reload(call),
+  };
+
+  /** Backends a golbctl argument names; NOT_FOUND / FAILED_PRECONDITION when none / ambiguous. */
+  #resolve(backend: string, pool: string): Array<{ pool: string; backend: BackendSpec }> {
+    const found = this.#d.store.findBackends(backend, pool || undefined);
+    if (found.length === 0) {
+      const known = (this.#d.store.snapshot?.pools ?? []).flatMap((p) => p.backends.map((b) => b.url));
+      throw Object.assign(new Error(`no backend ${backend}${pool ? ` in pool ${pool}` : ''} (known: ${[...new Set(known)].join(', ') || 'none'})`), { code: grpc.status.NOT_FOUND });
+    }
+    const pools = [...new Set(found.map((f) => f.pool))];
+    if (pools.length > 1) {
+      throw Object.assign(new Error(`${backend} is in pools ${pools.join(', ')}; name one with --pool`), { code: grpc.status.FAILED_PRECONDITION });
+    }
+    return found;
+  }
+
+  #setDrain(backend: string, pool: string, timeoutMs: number, drain: boolean) {
+    const found = this.#resolve(backend, pool);
+    const store = this.#d.store;
+    const graceMs = timeoutMs || store.snapshot?.limits?.drain_timeout_ms || 30_000;
+    const deadline = Date.now() + graceMs;
+    const changes = new Map<string, { state: 'DRAINING'; deadline: number } | undefined>();
+    for (const { backend: b } of found) {
+      clearTimeout(this.#drainTimers.get(b.id));
+      this.#drainTimers.delete(b.id);
+      changes.set(b.id, drain ? { state: 'DRAINING', deadline } : undefined);
+      if (drain) {
+        const timer = setTimeout(() => {
+          this.#drainTimers.delete(b.id);
+          if (store.adminOverride(b.id)?.state !== 'DRAINING') return;
+          store.setAdmin(new Map([[b.id, { state: 'MAINTENANCE' as const }]]));
+          this.#d.log(`[drain] ${b.id} is in maintenance`);
+        }, graceMs);
+        timer.unref();
+        this.#drainTimers.set(b.id, timer);
+      }
+    }
+    const snapshot = store.setAdmin(changes);
+    this.#d.log(`[drain] ${drain ? `draining ${[...changes.keys()].join(', ')} for ${graceMs} ms` : `${[...changes.keys()].join(', ')} back to ready`}`);
+    const refs: BackendRef[] = found.map(({ pool: p }) => p).flatMap((p) => {
+      const spec = snapshot.pools.find((x) => x.name === p)?.backends.filter((b) => changes.has(b.id)) ?? [];
+      return spec.map((b) => ref(p, b));
+    });
+    return { backends: dedupe(refs), version: snapshot.version };
+  }
+
+  async #reload(call: grpc.ServerWritableStream<ReloadRequest__Output, ReloadEvent>): Promise<void> {
+    if (!authorized(call.metadata, this.#d.token)) {
+      call.emit('error', UNAUTHENTICATED);
+      return;
+    }
+    const req = call.request;
+    const store = this.#d.store;
+    const candidate = req.reread || req.content === '' ? await store.readOwnFile() : store.prepare(req.content, req.filename || 'config');
+    if (!candidate.ok) {
+      this.#d.log(`[reload] rejected, nothing changed:\n${candidate.errors.map(formatConfigError).join('\n')}`);
+      call.write({ rejected: { errors: candidate.errors.map(errorMessage) } });
+      call.end();
+      return;
+    }
+    const previous = store.snapshot;
+    const diff = toDiffMessage(diffSnapshots(previous, candidate.snapshot));
+    if (req.dry_run) {
+      call.write({ accepted: { version: candidate.snapshot.version, previous_version: previous?.version ?? '', diff, dry_run: true, unchanged: candidate.snapshot.version === previous?.version, dataplanes: [] } });
+      call.end();
+      return;
+    }
+    const targets = this.#d.sync.connected();
+    // Listen before applying so no ACK can slip past.
+    const answers = new Map<string, { acked: boolean; error: string }>();
+    let wake: () => void = () => {};
+    const off = this.#d.sync.on((e) => {
+      if ((e.type === 'ack' || e.type === 'nack') && e.version === store.snapshot?.version) {
+        answers.set(e.session.id, { acked: e.type === 'ack', error: e.type === 'nack' ? e.errors.join('; ') : '' });
+        wake();
+      } else if (e.type === 'disconnected') wake();
+    });
+    try {
+      const applied = this.#d.apply(candidate);
+      const version = applied.version;
+      call.write({
+        accepted: { version, previous_version: previous?.version ?? '', diff, dry_run: false, unchanged: version === previous?.version, dataplanes: targets.map((t) => t.id) },
+      });
+      for (const t of targets) if (t.ackedVersion === version && t.ackState === 'ACKED') answers.set(t.id, { acked: true, error: '' });
+      const deadline = Date.now() + (req.timeout_ms || DEFAULT_RELOAD_WAIT_MS);
+      const reported = new Set<string>();
+      for (;;) {
+        for (const [id, a] of answers) {
+          if (reported.has(id)) continue;
+          reported.add(id);
+          call.write({ result: { dataplane_id: id, version, acked: a.acked, error: a.error } });
+        }
+        const waiting = targets.filter((t) => !answers.has(t.id) && t.connected);
+        if (waiting.length === 0 || Date.now() >= deadline || call.cancelled) break;
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, Math.max(0, Math.min(250, deadline - Date.now())));
+        });
+      }
+      call.write({
+        done: {
+          version,
+          acked: [...answers].filter(([, a]) => a.acked).map(([id]) => id),
+          nacked: [...answers].filter(([, a]) => !a.acked).map(([id]) => id),
+          pending: targets.filter((t) => !answers.has(t.id)).map((t) => t.id),
+        },
+      });
+      call.end();
+    } finally {
+      off();
+    }
+  }
+}
+
+function ref(pool: string, b: BackendSpec): BackendRef {
+  return { id: b.id, url: b.url, pool, admin_state: b.admin_state.toLowerCase(), drain_deadline_unix_ms: b.drain_deadline_unix_ms };
+}
+
+function dedupe(refs: BackendRef[]): BackendRef[] {
+  const seen = new Set<string>();
+  return refs.filter((r) => (seen.has(r.id!) ? false : (seen.add(r.id!), true)));
+}
+
+export function errorMessage(e: ConfigError): ConfigErrorMessage {
+  return { file: e.file, line: e.line, col: e.col, message: e.severity === 'warning' ? `warning: ${e.message}` : e.message, formatted: formatConfigError(e) };
+}
+
+function toDiffMessage(d: ReturnType<typeof diffSnapshots>): ConfigDiff {
+  return {
+    pools_added: d.poolsAdded,
+    pools_removed: d.poolsRemoved,
+    pools_changed: d.poolsChanged,
+    backends_added: d.backendsAdded,
+    backends_removed: d.backendsRemoved,
+    backends_changed: d.weightsChanged.map((w) => `${w.id} weight ${w.from} → ${w.to}`),
+    routes_added: d.routesAdded,
+    routes_removed: d.routesRemoved,
+    routes_changed: d.routesChanged,
+    settings_changed: [],
+  };
+}

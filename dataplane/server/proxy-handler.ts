@@ -1,0 +1,295 @@
+// The data plane's request path: read the runtime once, route on the normalized path, choose a
+// backend through persistence + balancer, forward, and retry only where it is safe.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { nanoid } from 'nanoid';
+import type { PickContext } from '../balancers/balancer.js';
+import type { ForwardEngine, Tunnel } from '../forward/engine.js';
+import { buildUpstreamHeaders } from '../forward/headers.js';
+import { observePassive, type PassiveOutcome } from '../health/passive.js';
+import { clientIp } from '../persistence/client-ip.js';
+import type { SelectRequest, Selection } from '../persistence/selector.js';
+import type { Backend } from '../pools/backend.js';
+import type { HealthListener } from '../pools/backend-state.js';
+import type { Pool } from '../pools/pool.js';
+import type { Runtime, RouteTarget } from '../runtime/runtime.js';
+import type { TrafficStats } from '../stats/traffic-stats.js';
+import { readRequestTarget } from './request-target.js';
+import { sendError, sendRawError } from './responses.js';
+
+export interface ProxyHandlerDeps {
+  engine: ForwardEngine;
+  /** The runtime in force now; undefined before the first snapshot. */
+  current(): Runtime | undefined;
+  stats: TrafficStats;
+  onHealth: HealthListener;
+  /** Called when a WebSocket tunnel opens, so drain and shutdown can close it later. */
+  onTunnel?(tunnel: Tunnel, backend: Backend): void;
+  /** True while the data plane shuts down: responses ask clients to close. */
+  isClosing?(): boolean;
+  /** Listener speaks TLS: X-Forwarded-Proto and the cookie's Secure flag follow it. */
+  secure?: boolean;
+}
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+
+/** One attempt's view of availability: who may take the request now, minus backends already tried. */
+class Attempt implements PickContext<Backend> {
+  readonly now = Date.now();
+  key?: string;
+  tried: Backend[] | undefined;
+
+  isAvailable(b: Backend): boolean {
+    return b.acceptsNew(this.now) && !this.wasTried(b);
+  }
+
+  load(b: Backend): number {
+    return b.state.load();
+  }
+
+  readonly acceptsSticky = (b: Backend): boolean => b.acceptsSticky(this.now) && !this.wasTried(b);
+
+  wasTried(b: Backend): boolean {
+    return this.tried !== undefined && this.tried.includes(b);
+  }
+
+  markTried(b: Backend): void {
+    (this.tried ??= []).push(b);
+  }
+}
+
+interface Prepared {
+  runtime: Runtime;
+  target: RouteTarget;
+  select: SelectRequest;
+  path: string;
+  requestId: string;
+  headers: ReturnType<typeof buildUpstreamHeaders>;
+}
+
+export class ProxyHandler {
+  readonly #deps: ProxyHandlerDeps;
+
+  constructor(deps: ProxyHandlerDeps) {
+    this.#deps = deps;
+  }
+
+  readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#handle(req, res).catch((err: unknown) => {
+      // Nothing above should throw; if it does, the client still gets an answer and we keep serving.
+      console.error(`[dataplane] request handler failed: ${(err as Error)?.stack ?? String(err)}`);
+      sendError(res, 500, 'internal proxy error');
+    });
+  };
+
+  readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    socket.on('error', () => socket.destroy());
+    this.#handleUpgrade(req, socket, head).catch((err: unknown) => {
+      console.error(`[dataplane] upgrade handler failed: ${(err as Error)?.stack ?? String(err)}`);
+      sendRawError(socket, 500, 'internal proxy error');
+    });
+  };
+
+  /** Shared by HTTP and upgrades: validation, routing and upstream headers; or the refusal to send. */
+  #prepare(req: IncomingMessage, upgrade: boolean): Prepared | { status: number; message: string; headers?: Record<string, string> } {
+    const runtime = this.#deps.current();
+    if (!runtime) return { status: 503, message: 'no configuration received from the control plane yet', headers: { 'retry-after': '1' } };
+    const stats = this.#deps.stats;
+    stats.totalRequests++;
+    if (req.rawHeaders.length / 2 > runtime.limits.max_headers) {
+      return { status: 431, message: `more than ${runtime.limits.max_headers} header fields` };
+    }
+    const t = readRequestTarget(req);
+    if (!t.ok) return { status: t.status, message: t.message };
+    const match = runtime.router.match({ method: req.method ?? 'GET', host: t.host, path: t.path, headers: req.headers });
+    if (!match) {
+      stats.unrouted++;
+      return { status: 404, message: `no route for ${t.path}` };
+    }
+    const target = match.target;
+    if (match.index >= 0) {
+      const spec = runtime.routes[match.index]!;
+      stats.hitRoute(target.statsKey, spec.order, spec.display, spec.pool);
+    } else {
+      stats.hitRoute('default', -1, 'default', target.pool.name);
+    }
+    const peer = req.socket.remoteAddress;
+    const xff = req.headers['x-forwarded-for'];
+    const ip = clientIp(peer, xff, runtime.trusted);
+    const peerTrusted = peer !== undefined && runtime.trusted.has(peer);
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : nanoid();
+    const secure = this.#deps.secure === true;
+    const headers = buildUpstreamHeaders(req, {
+      clientIp: ip,
+      proto: secure ? 'https' : 'http',
+      host: t.hostHeader,
+      requestId,
+      priorForwardedFor: peerTrusted ? joinHeader(xff) : undefined,
+      upgrade,
+    });
+    return {
+      runtime,
+      target,
+      select: { path: t.path, query: t.query, headers: req.headers, clientIp: ip, secure },
+      path: t.path + t.query,
+      requestId,
+      headers,
+    };
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const p = this.#prepare(req, false);
+    if (!('runtime' in p)) {
+      if (p.status === 503) this.#deps.stats.noBackend++;
+      sendError(res, p.status, p.message, p.headers);
+      return;
+    }
+    const { target } = p;
+    const pool = target.pool;
+    const attempt = new Attempt();
+    const method = req.method ?? 'GET';
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+    const replayable = IDEMPOTENT.has(method) && !hasBody;
+    const maxAttempts = 1 + target.timeouts.retries;
+    let lastFailure: { status: number; message: string } | undefined;
+
+    for (let n = 0; n < maxAttempts; n++) {
+      const backend = choose(target, p.select, attempt);
+      if (!backend.target) break;
+      const b = backend.target;
+      const state = b.state;
+      state.requests++;
+      state.inFlight++;
+      const started = performance.now();
+      const result = await this.#deps.engine.forward({
+        req,
+        res,
+        target: b,
+        path: p.path,
+        headers: p.headers,
+        timeouts: { connectMs: target.timeouts.connect_ms, responseMs: target.timeouts.response_ms, idleMs: target.timeouts.idle_ms },
+        responseHeaders: {
+          setCookie: backend.setCookie,
+          connectionClose: b.adminState !== 'READY' || this.#deps.isClosing?.() === true,
+        },
+      });
+      state.inFlight--;
+      const now = Date.now();
+      switch (result.outcome) {
+        case 'responded': {
+          state.recordLatency(performance.now() - started);
+          state.recordResponse(result.status);
+          state.bytesIn += result.bytesIn;
+          state.bytesOut += result.bytesOut;
+          if (result.status >= 500) state.recordError('5xx');
+          this.#passive(pool, b, result.status >= 500 ? 'server-error' : 'success', now);
+          return;
+        }
+        case 'client-aborted':
+          // The client left; that says nothing about the backend.
+          return;
+        case 'connect-failed': {
+          state.recordError('connect');
+          this.#passive(pool, b, 'connect-failure', now);
+          attempt.markTried(b);
+          lastFailure = { status: 502, message: `backend ${b.id} unreachable (${result.error})` };
+          continue;
+        }
+        case 'failed': {
+          state.recordError(result.errorClass);
+          this.#passive(pool, b, result.errorClass === 'timeout' || result.errorClass === 'connect-timeout' ? 'timeout' : 'server-error', now);
+          attempt.markTried(b);
+          const timedOut = result.errorClass === 'timeout';
+          lastFailure = timedOut
+            ? { status: 504, message: `backend ${b.id} did not respond within ${target.timeouts.response_ms} ms` }
+            : { status: 502, message: `backend ${b.id} failed (${result.error})` };
+          if (result.responseStarted) return; // the engine broke the client connection; nothing more to say
+          if (result.errorClass === 'connect-timeout' || replayable) continue;
+          sendError(res, lastFailure.status, lastFailure.message);
+          return;
+        }
+      }
+    }
+    if (lastFailure) {
+      sendError(res, lastFailure.status, lastFailure.message);
+      return;
+    }
+    this.#deps.stats.noBackend++;
+    sendError(res, 503, `no backend available in pool ${pool.name}`, { 'retry-after': '1' });
+  }
+
+  async #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
+      sendRawError(socket, 400, 'only WebSocket upgrades are supported');
+      return;
+    }
+    const p = this.#prepare(req, true);
+    if (!('runtime' in p)) {
+      if (p.status === 503) this.#deps.stats.noBackend++;
+      sendRawError(socket, p.status, p.message, p.headers);
+      return;
+    }
+    const { target } = p;
+    const attempt = new Attempt();
+    for (let n = 0; n < 1 + Math.max(target.timeouts.retries, target.pool.backends.length - 1); n++) {
+      const backend = choose(target, p.select, attempt);
+      if (!backend.target) break;
+      const b = backend.target;
+      b.state.requests++;
+      b.state.inFlight++;
+      const result = await this.#deps.engine.upgrade({
+        req,
+        socket,
+        head,
+        target: b,
+        path: p.path,
+        headers: p.headers,
+        timeouts: { connectMs: target.timeouts.connect_ms, idleMs: target.timeouts.websocket_idle_ms },
+        setCookie: backend.setCookie,
+        onClose: () => {
+          b.state.openWebSockets--;
+        },
+      });
+      b.state.inFlight--;
+      switch (result.outcome) {
+        case 'connected':
+          b.state.openWebSockets++;
+          b.state.websocketsTotal++;
+          b.state.recordResponse(101);
+          this.#passive(target.pool, b, 'success', Date.now());
+          this.#deps.onTunnel?.(result.tunnel, b);
+          return;
+        case 'connect-failed':
+          b.state.recordError('connect');
+          this.#passive(target.pool, b, 'connect-failure', Date.now());
+          attempt.markTried(b);
+          continue;
+        case 'rejected':
+          b.state.recordResponse(result.status);
+          return;
+        case 'client-gone':
+          return;
+      }
+    }
+    this.#deps.stats.noBackend++;
+    sendRawError(socket, 503, `no backend available in pool ${target.pool.name}`, { 'Retry-After': '1' });
+  }
+
+  #passive(pool: Pool, b: Backend, outcome: PassiveOutcome, now: number): void {
+    const spec = pool.spec.passive_health;
+    if (spec?.enabled) observePassive(b.state, spec, outcome, now, this.#deps.onHealth);
+  }
+}
+
+/** Primary backends first, backups only when no primary can take the request. */
+function choose(target: RouteTarget, req: SelectRequest, attempt: Attempt): Selection<Backend> {
+  const primary = target.selector.primary.select(req, attempt, attempt.acceptsSticky);
+  if (primary.target || !target.selector.backup) return primary;
+  return target.selector.backup.select(req, attempt, attempt.acceptsSticky);
+}
+
+function joinHeader(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v;
+}

@@ -1,0 +1,143 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import type { CookieSpec } from '../../../proto/index.js';
+import { StickyCookie } from '../../../dataplane/persistence/cookie.js';
+
+const T0 = 1_700_000_000_000;
+const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function settings(overrides: Partial<CookieSpec> = {}): CookieSpec {
+  return { name: 'GOLB_SESSION', ttl_s: 3600, secret: 's3cret', secure: false, previous_secrets: [], ...overrides };
+}
+
+/** The "NAME=VALUE" part of a Set-Cookie value, as a browser would send it back. */
+function pairOf(setCookie: string): string {
+  return setCookie.split(';')[0]!;
+}
+
+function clock(start = T0): { now: () => number; advance: (ms: number) => void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => (t += ms) };
+}
+
+function b64(s: string): string {
+  return Buffer.from(s).toString('base64url');
+}
+
+describe('StickyCookie', () => {
+  it('issues a full Set-Cookie value with path, max-age and the safe flags', () => {
+    const c = new StickyCookie(settings(), clock().now);
+    const value = c.issue('pool-a/backend-1');
+    assert.match(value, /^GOLB_SESSION=[A-Za-z0-9_-]+\.\d+\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax$/);
+    assert.equal(value.split('=')[1]!.split('.')[1], String(T0 / 1000 + 3600));
+  });
+
+  it('round-trips the backend id, through a header holding other cookies', () => {
+    const c = new StickyCookie(settings(), clock().now);
+    for (const id of ['b1', 'api/http://10.0.0.1:8080', 'ünïcode-id', 'a|b|c']) {
+      const pair = pairOf(c.issue(id));
+      assert.equal(c.read(pair), id);
+      assert.equal(c.read(`theme=dark; ${pair}; lang=en`), id);
+    }
+  });
+
+  it('uses the configured name and TTL, and defaults when they are empty', () => {
+    const named = new StickyCookie(settings({ name: 'LB', ttl_s: 60 }), clock().now);
+    assert.match(named.issue('x'), /^LB=.*; Max-Age=60;/);
+    const defaults = new StickyCookie(settings({ name: '', ttl_s: 0 }), clock().now);
+    assert.match(defaults.issue('x'), /^GOLB_SESSION=.*; Max-Age=86400;/);
+    assert.equal(named.read(pairOf(defaults.issue('x'))), undefined, 'another name is not ours');
+  });
+
+  it('adds Secure when configured, or when the request came over HTTPS', () => {
+    const plain = new StickyCookie(settings(), clock().now);
+    assert.ok(!plain.issue('x').includes('Secure'));
+    assert.ok(plain.issue('x', true).endsWith('; Secure'));
+    const always = new StickyCookie(settings({ secure: true }), clock().now);
+    assert.ok(always.issue('x', false).endsWith('; Secure'));
+  });
+
+  it('rejects a cookie whose id, expiry or MAC was changed', () => {
+    const c = new StickyCookie(settings(), clock().now);
+    const [name, value] = pairOf(c.issue('backend-1')).split('=') as [string, string];
+    const [id, expiry, mac] = value.split('.') as [string, string, string];
+    const forged = [
+      `${b64('backend-2')}.${expiry}.${mac}`,
+      `${id}.${Number(expiry) + 86400}.${mac}`,
+      `${id}.${expiry}.${mac.slice(0, -3)}${mac.endsWith('AAA') ? 'BBB' : 'AAA'}`,
+      `${id}.${expiry}.${(mac[0] === 'A' ? 'B' : 'A') + mac.slice(1)}`,
+      // Same bytes, non-canonical last character: not what we issue.
+      `${id}.${expiry}.${mac.slice(0, -1)}${B64URL[B64URL.indexOf(mac[42]!) + 1]}`,
+    ];
+    for (const v of forged) assert.equal(c.read(`${name}=${v}`), undefined, v);
+  });
+
+  it('rejects a cookie signed with another secret, and accepts one signed with a previous secret', () => {
+    const old = new StickyCookie(settings({ secret: 'old' }), clock().now);
+    const pair = pairOf(old.issue('b1'));
+    assert.equal(new StickyCookie(settings({ secret: 'new' }), clock().now).read(pair), undefined);
+    const rotated = new StickyCookie(settings({ secret: 'new', previous_secrets: ['old'] }), clock().now);
+    assert.equal(rotated.read(pair), 'b1');
+    assert.match(rotated.issue('b1'), /^GOLB_SESSION=/);
+    assert.equal(old.read(pairOf(rotated.issue('b1'))), undefined, 'new cookies are signed with the new secret');
+  });
+
+  it('matches an independent HMAC-SHA256 over "id|expiry"', () => {
+    const c = new StickyCookie(settings(), clock().now);
+    const value = pairOf(c.issue('b1')).slice('GOLB_SESSION='.length);
+    const expiry = T0 / 1000 + 3600;
+    const mac = createHmac('sha256', 's3cret').update(`b1|${expiry}`).digest('base64url');
+    assert.equal(value, `${b64('b1')}.${expiry}.${mac}`);
+  });
+
+  it('stops accepting a cookie once it expires', () => {
+    const t = clock();
+    const c = new StickyCookie(settings({ ttl_s: 60 }), t.now);
+    const pair = pairOf(c.issue('b1'));
+    t.advance(59_000);
+    assert.equal(c.read(pair), 'b1');
+    t.advance(1_000);
+    assert.equal(c.read(pair), undefined);
+  });
+
+  it('uses the first valid one of several same-name cookies', () => {
+    const c = new StickyCookie(settings(), clock().now);
+    const good = pairOf(c.issue('b2'));
+    assert.equal(c.read(`GOLB_SESSION=junk; ${good}`), 'b2');
+    assert.equal(c.read(`${good}; ${pairOf(c.issue('b3'))}`), 'b2');
+  });
+
+  it('accepts a double-quoted value', () => {
+    const c = new StickyCookie(settings(), clock().now);
+    const [name, value] = pairOf(c.issue('b1')).split('=') as [string, string];
+    assert.equal(c.read(`${name}="${value}"`), 'b1');
+  });
+
+  it('ignores oversized headers and values', () => {
+    const c = new StickyCookie(settings(), clock().now);
+    const pair = pairOf(c.issue('b1'));
+    assert.equal(c.read(`${pair}; pad=${'x'.repeat(8200)}`), undefined);
+    const longId = 'b'.repeat(400);
+    assert.equal(c.read(pairOf(c.issue(longId))), undefined, 'a value past 512 bytes is not read');
+  });
+
+  it('never throws on garbage', () => {
+    const c = new StickyCookie(settings(), clock().now);
+    const junk = [
+      undefined, '', ';', '=', ';;;', 'GOLB_SESSION', 'GOLB_SESSION=', 'GOLB_SESSION=%%%not-a-cookie',
+      'GOLB_SESSION=a.b.c', 'GOLB_SESSION=a.b', 'GOLB_SESSION=...', 'GOLB_SESSION=.1.', 'GOLB_SESSION="',
+      'GOLB_SESSION=ÿÿÿ.1.ÿ', `GOLB_SESSION=${b64('x')}.99999999999999999999.${'A'.repeat(43)}`,
+      `GOLB_SESSION=${b64('x')}.9999999999.${'A'.repeat(42)}`, `GOLB_SESSION=${b64('x')}.9999999999.${'A'.repeat(44)}`,
+      `GOLB_SESSION=${b64('x')}.9999999999.${'A'.repeat(43)}`, `GOLB_SESSION=${'='.repeat(600)}`,
+      'GOLB_SESSION=\u0000\u0001.\u0002.\u0003', 'GOLB_SESSION=a.b.c; GOLB_SESSION=d.e.f; GOLB_SESSION=g.h.i; GOLB_SESSION=j.k.l; GOLB_SESSION=m.n.o',
+      `GOLB_SESSION=${'A'.repeat(511)}`, 'x'.repeat(9000),
+    ];
+    for (const h of junk) assert.equal(c.read(h), undefined, String(h));
+  });
+
+  it('refuses an empty secret or an invalid cookie name at construction', () => {
+    assert.throws(() => new StickyCookie(settings({ secret: '' })), /secret/);
+    assert.throws(() => new StickyCookie(settings({ name: 'bad name;' })), /not a valid token/);
+  });
+});

@@ -1,0 +1,240 @@
+// One control plane steering several data planes over the real gRPC sync stream: balanced traffic
+// on every data plane, fleet-wide stats, reloads under load, NACKs, control-plane loss, token.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startControlPlane } from '../../controlplane/control-plane.js';
+import { startDataPlane } from '../../dataplane/data-plane.js';
+import { freePort, startFakeBackend, type FakeBackend } from '../fakes/fake-backend.js';
+import { adminClient } from '../helpers/admin-client.js';
+import { request, startCluster, waitFor, type Cluster } from '../helpers/cluster.js';
+
+const configFor = (backends: FakeBackend[], extra = '') =>
+  `method round_robin\nhealth_check off\n${backends.map((b) => `backend ${b.url}`).join('\n')}\n${extra}`;
+
+/** Sends requests at a steady pace until stopped; counts every outcome. */
+function steadyLoad(ports: number[]) {
+  let stop = false;
+  const outcomes = { ok: 0, failed: [] as string[] };
+  const done = (async () => {
+    let i = 0;
+    while (!stop) {
+      const port = ports[i++ % ports.length]!;
+      try {
+        const r = await request(port, '/load');
+        if (r.status === 200) outcomes.ok++;
+        else outcomes.failed.push(`${r.status} ${r.body}`);
+      } catch (err) {
+        outcomes.failed.push((err as Error).message);
+      }
+    }
+  })();
+  return { outcomes, stop: async () => ((stop = true), await done, outcomes) };
+}
+
+describe('a control plane with three data planes', () => {
+  let backends: FakeBackend[];
+  let cluster: Cluster;
+  before(async () => {
+    backends = await Promise.all([1, 2, 3].map((i) => startFakeBackend({ name: `b${i}` })));
+    cluster = await startCluster(configFor(backends), { dataPlanes: 3 });
+  });
+  after(async () => {
+    await cluster.close();
+    await Promise.all(backends.map((b) => b.close()));
+  });
+
+  it('balances on every data plane and reports fleet totals equal to what was sent', async () => {
+    const sent = 3 * 30;
+    for (const dp of cluster.dps) {
+      const served: string[] = [];
+      for (let i = 0; i < 30; i++) served.push(String((await request(dp.port, '/x')).headers['x-backend']));
+      for (const b of backends) assert.equal(served.filter((s) => s === b.name).length, 10, `${b.name} on ${dp.id}`);
+    }
+    const received = backends.map((b) => b.requests.length);
+    const stats = await waitFor('stats to add up', async () => {
+      const res = await fetch(`http://127.0.0.1:${cluster.cp.adminPort}/api/stats`);
+      const body = (await res.json()) as { totalRequests: number; backends: Array<{ url: string; requestCount: number; alive: boolean }> };
+      return body.totalRequests === sent ? body : undefined;
+    });
+    for (const [i, b] of backends.entries()) {
+      const row = stats.backends.find((x) => x.url === b.url);
+      assert.equal(row?.requestCount, received[i], `requestCount for ${b.url}`);
+      assert.equal(row?.alive, true);
+    }
+  });
+
+  it('brings a valid reload to all data planes under load with no failed request, and refuses an invalid one', async () => {
+    const load = steadyLoad(cluster.dps.map((d) => d.port));
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await cluster.reload(configFor(backends, `timeout server 20s\n`));
+    assert.ok(res.ok, JSON.stringify(res));
+    const admin = adminClient(cluster.cp.grpcPort);
+    try {
+      await waitFor('every data plane to ACK', async () => {
+        const list = await admin.dataplanes();
+        return list.dataplanes.filter((d) => d.connected).every((d) => d.version === res.version && d.ack_state === 'ACKED');
+      });
+      for (const dp of cluster.dps) assert.equal(dp.version(), res.version);
+      const bad = await cluster.reload(configFor(backends, `route /x backend_pool=nowhere\nbogus_directive 1\n`));
+      assert.equal(bad.ok, false);
+      assert.ok((bad.errors ?? []).length >= 2, JSON.stringify(bad.errors));
+      await new Promise((r) => setTimeout(r, 200));
+      for (const dp of cluster.dps) assert.equal(dp.version(), res.version, 'an invalid config changes nothing');
+    } finally {
+      admin.close();
+    }
+    const outcomes = await load.stop();
+    assert.deepEqual(outcomes.failed, []);
+    assert.ok(outcomes.ok > 20, `load ran: ${outcomes.ok} requests`);
+  });
+});
+
+describe('a data plane that cannot apply a snapshot', () => {
+  let backends: FakeBackend[];
+  let cluster: Cluster;
+  before(async () => {
+    backends = await Promise.all([1, 2].map((i) => startFakeBackend({ name: `n${i}` })));
+    cluster = await startCluster(configFor(backends), { dataPlanes: 2 });
+    await (await cluster.addDataPlane({ id: 'picky', rejectRegexContaining: 'unsupported' })).ready;
+  });
+  after(async () => {
+    await cluster.close();
+    await Promise.all(backends.map((b) => b.close()));
+  });
+
+  it('NACKs, keeps its last good snapshot, and the control plane reports it while the others move on', async () => {
+    const picky = cluster.dps.find((d) => d.id === 'picky')!;
+    const old = picky.version();
+    const res = await cluster.reload(configFor(backends, `backend ${backends[0]!.url} pool=v\nroute ~^/unsupported/ backend_pool=v\n`));
+    assert.ok(res.ok, JSON.stringify(res));
+    const admin = adminClient(cluster.cp.grpcPort);
+    try {
+      const list = await waitFor('ACKs and the NACK', async () => {
+        const l = await admin.dataplanes();
+        const p = l.dataplanes.find((d) => d.id === 'picky');
+        const others = l.dataplanes.filter((d) => d.id !== 'picky');
+        return p?.ack_state === 'NACKED' && others.every((d) => d.version === res.version) ? l : undefined;
+      });
+      const p = list.dataplanes.find((d) => d.id === 'picky')!;
+      assert.match(p.nack_error, /not supported by this data plane/);
+      assert.equal(p.version, old, 'it still serves the old version');
+    } finally {
+      admin.close();
+    }
+    assert.equal(picky.version(), old);
+    assert.equal((await request(picky.port, '/still-serving')).status, 200);
+  });
+});
+
+describe('control plane loss and return', () => {
+  it('keeps data planes serving while the control plane is gone, then resumes reporting without double counting', async () => {
+    const backends = await Promise.all([1, 2].map((i) => startFakeBackend({ name: `k${i}` })));
+    const dir = mkdtempSync(join(tmpdir(), 'golb-cp-'));
+    const configPath = join(dir, 'lb.conf');
+    writeFileSync(configPath, configFor(backends));
+    let cp = await startControlPlane({ configPath, grpcPort: 0, adminPort: 0, log: () => {} });
+    const grpcPort = cp.grpcPort;
+    const dps = await Promise.all([0, 1].map(() =>
+      startDataPlane({ controlPlane: `127.0.0.1:${grpcPort}`, host: '127.0.0.1', port: 0, statsIntervalMs: 100, log: () => {} })));
+    try {
+      await Promise.all(dps.map((d) => d.ready));
+      for (const dp of dps) for (let i = 0; i < 10; i++) assert.equal((await request(dp.port, '/before')).status, 200);
+      const load = steadyLoad(dps.map((d) => d.port));
+      await new Promise((r) => setTimeout(r, 150));
+      await cp.close();
+      await new Promise((r) => setTimeout(r, 500));
+      cp = await startControlPlane({ configPath, grpcPort, adminPort: 0, log: () => {} });
+      const admin = adminClient(grpcPort);
+      try {
+        await waitFor('both data planes reconnected', async () => (await admin.dataplanes()).dataplanes.filter((d) => d.connected).length === 2, 20_000);
+      } finally {
+        admin.close();
+      }
+      const outcomes = await load.stop();
+      assert.deepEqual(outcomes.failed, [], 'no request failed while the control plane was away');
+      const sent = 20 + outcomes.ok;
+      const total = await waitFor('totals to match what was sent', async () => {
+        const body = (await (await fetch(`http://127.0.0.1:${cp.adminPort}/api/stats`)).json()) as { totalRequests: number };
+        return body.totalRequests === sent ? body.totalRequests : undefined;
+      });
+      assert.equal(total, sent);
+    } finally {
+      await Promise.all(dps.map((d) => d.shutdown()));
+      await cp.close();
+      await Promise.all(backends.map((b) => b.close()));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('serves nothing before the first snapshot, then serves once the control plane appears', async () => {
+    const backend = await startFakeBackend({ name: 'late' });
+    const grpcPort = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'golb-cp-'));
+    const configPath = join(dir, 'lb.conf');
+    writeFileSync(configPath, configFor([backend]));
+    const dp = await startDataPlane({ controlPlane: `127.0.0.1:${grpcPort}`, host: '127.0.0.1', port: 0, adminPort: 0, log: () => {} });
+    let cp: Awaited<ReturnType<typeof startControlPlane>> | undefined;
+    try {
+      const early = await request(dp.port, '/x', { agent: false });
+      assert.equal(early.status, 503);
+      assert.match(early.body, /no configuration/);
+      const notReady = await fetch(`http://127.0.0.1:${dp.adminPort}/ready`);
+      assert.equal(notReady.status, 503);
+      assert.equal(backend.requests.length, 0);
+      cp = await startControlPlane({ configPath, grpcPort, adminPort: -1, log: () => {} });
+      await dp.ready;
+      assert.equal((await request(dp.port, '/x', { agent: false })).status, 200);
+      assert.equal((await fetch(`http://127.0.0.1:${dp.adminPort}/ready`)).status, 200);
+    } finally {
+      await dp.shutdown();
+      await cp?.close();
+      await backend.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('fleet scale', () => {
+  it('brings 50 data planes to a new version after a reload', async () => {
+    const backend = await startFakeBackend({ name: 'scale' });
+    const cluster = await startCluster(configFor([backend]), { dataPlanes: 50, dp: { statsIntervalMs: 1000 } });
+    try {
+      const started = performance.now();
+      const res = await cluster.reload(configFor([backend], 'retries 1\n'));
+      assert.ok(res.ok);
+      await waitFor('50 data planes on the new version', () => cluster.dps.every((d) => d.version() === res.version), 30_000, 5);
+      const ms = performance.now() - started;
+      console.log(`# 50 data planes converged ${ms.toFixed(0)} ms after the reload`);
+    } finally {
+      await cluster.close();
+      await backend.close();
+    }
+  });
+});
+
+describe('sync stream with a token', () => {
+  it('rejects a data plane with the wrong token and serves one with the right token', async () => {
+    const backend = await startFakeBackend({ name: 'tok' });
+    const cluster = await startCluster(configFor([backend]), { token: 's3cret' });
+    const intruder = await startDataPlane({ controlPlane: `127.0.0.1:${cluster.cp.grpcPort}`, host: '127.0.0.1', port: 0, token: 'wrong', log: () => {} });
+    try {
+      assert.equal((await request(cluster.dps[0]!.port, '/x')).status, 200);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(intruder.version(), undefined, 'the wrong token never gets a snapshot');
+      assert.equal((await request(intruder.port, '/x', { agent: false })).status, 503);
+      const admin = adminClient(cluster.cp.grpcPort);
+      await assert.rejects(admin.stats(), /UNAUTHENTICATED|token/i);
+      admin.close();
+      const authed = adminClient(cluster.cp.grpcPort, 's3cret');
+      assert.ok((await authed.stats()).version);
+      authed.close();
+    } finally {
+      await intruder.shutdown();
+      await cluster.close();
+      await backend.close();
+    }
+  });
+});
