@@ -150,6 +150,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       })),
     );
     for (const tunnel of tunnels.keys()) reconcileTunnel(tunnel);
+    sync?.sendFullHealth();
     log(`[dataplane ${id}] applied config version ${snapshot.version}`);
     markReady();
   }

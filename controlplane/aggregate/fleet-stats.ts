@@ -68,6 +68,8 @@ export function aggregate(src: FleetSource): FleetAggregate {
   let noBackend = 0;
   let bounds: number[] = [];
   const routeHits = new Map<string, { order: number; display: string; pool: string; hits: number }>();
+  // Every configured route shows, hit or not.
+  for (const r of snapshot?.routes ?? []) routeHits.set(`${r.order} ${r.display}`, { order: r.order, display: r.display, pool: r.pool, hits: 0 });
   for (const r of src.reports) {
     totalRequests += Number(r.total_requests);
     unrouted += Number(r.unrouted);

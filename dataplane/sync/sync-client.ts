@@ -69,6 +69,11 @@ export class SyncClient {
     this.#send({ health: { backends: transitions, complete: false } });
   }
 
+  /** Sends every backend's current verdict (after a new snapshot adds or removes backends). */
+  sendFullHealth(): void {
+    this.#send({ health: { backends: this.#opts.healthView(), complete: true } });
+  }
+
   /** Sends a final stats report (so the last counts are not lost), then closes the stream. */
   stop(): void {
     if (this.#stopped) return;
