@@ -539,6 +539,15 @@ class Parser {
       // The checker failing is not the user's fault; the regex compiled.
       return true;
     }
+    if (diagnostics.status === 'vulnerable' && diagnostics.complexity.type === 'polynomial' && diagnostics.complexity.degree <= 2) {
+      // Quadratic: bounded by the request-line size limit; common in real routes such as
+      // ^/api/(.*)/(.*)$. Worth knowing, not worth refusing.
+      this.problems.warn(
+        at,
+        `regex "${source}" backtracks quadratically on long paths (attack string ${diagnostics.attack.pattern}); anchor it or use a prefix route if you can`,
+      );
+      return true;
+    }
     if (diagnostics.status === 'vulnerable') {
       this.error(
         at,

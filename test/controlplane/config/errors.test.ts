@@ -193,3 +193,13 @@ describe('config errors: reporting', () => {
     }
   });
 });
+
+describe('quadratic regexes', () => {
+  it('load with a warning that names the attack string, not an error', () => {
+    const text = B + 'route ~^/api/(.*)/(.*)$ backend_pool=default\n';
+    const warnings = warningsOf(text);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /^test\.conf:2:7: warning: regex "\^\/api\/\(\.\*\)\/\(\.\*\)\$" backtracks quadratically on long paths \(attack string .+\); anchor it or use a prefix route if you can$/);
+    assert.equal(parseConfig(text, 'test.conf').ok, true);
+  });
+});
