@@ -48,6 +48,7 @@ export class AdminService {
   #unary<Req, Res>(fn: (req: Req) => Res): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       if (!authorized(call.metadata, this.#d.token)) {
+        this.#d.log(`[admin] refused a call from ${call.getPeer()}: missing or wrong token`);
         callback(UNAUTHENTICATED as grpc.ServiceError);
         return;
       }

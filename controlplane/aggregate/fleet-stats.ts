@@ -262,6 +262,9 @@ export function toApiStats(a: FleetAggregate): Record<string, unknown> {
       nackError: d.nack_error || undefined,
       totalRequests: Number(d.total_requests),
       lastReportAgeMs: Date.now() - Number(d.last_report_unix_ms),
+      lastReportUnixMs: Number(d.last_report_unix_ms),
+      hostname: d.hostname,
+      softwareVersion: d.software_version,
     })),
   };
 }

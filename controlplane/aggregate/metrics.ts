@@ -63,6 +63,22 @@ export function renderMetrics(a: FleetAggregate): string {
     hist.push([{ ...labels(b), le: '+Inf' }, count, '_bucket'], [labels(b), b.latencySumMs / 1000, '_sum'], [labels(b), count, '_count']);
   }
   out.metric('golb_backend_response_seconds', 'histogram', 'Time from forwarding a request to the end of the backend response.', hist);
+  const dp = (d: (typeof a.dataplanes)[number]): Labels => ({ dataplane: d.id ?? '' });
+  out.metric('golb_dataplane_connected', 'gauge', '1 while the data plane holds its sync stream.', a.dataplanes.map((d) => [dp(d), d.connected ? 1 : 0]));
+  out.metric(
+    'golb_dataplane_config_current',
+    'gauge',
+    '1 when the data plane has ACKed the version the control plane serves.',
+    a.dataplanes.map((d) => [dp(d), d.version === a.version && d.ack_state === 'ACKED' ? 1 : 0]),
+  );
+  out.metric('golb_dataplane_nacked', 'gauge', '1 when the data plane rejected the last snapshot it was sent.', a.dataplanes.map((d) => [dp(d), d.ack_state === 'NACKED' ? 1 : 0]));
+  out.metric('golb_dataplane_requests_total', 'counter', 'Requests received by the data plane since it started.', a.dataplanes.map((d) => [dp(d), Number(d.total_requests)]));
+  out.metric(
+    'golb_dataplane_last_report_age_seconds',
+    'gauge',
+    'Seconds since the data plane last reported.',
+    a.dataplanes.map((d) => [dp(d), Math.max(0, (Date.now() - Number(d.last_report_unix_ms)) / 1000)]),
+  );
   out.metric('golb_route_hits_total', 'counter', 'Requests matched per route.', a.routes.map((r) => [{ route: r.display, pool: r.pool }, r.hits]));
   return out.toString();
 }

@@ -103,6 +103,7 @@ export class SyncServer {
 
   #accept(call: Call): void {
     if (!authorized(call.metadata, this.#opts.token)) {
+      this.#opts.log(`[sync] refused a data plane from ${call.getPeer()}: missing or wrong token`);
       call.emit('error', UNAUTHENTICATED);
       return;
     }

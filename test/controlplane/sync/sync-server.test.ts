@@ -1,0 +1,106 @@
+// The sync protocol from a data plane's side, spoken by hand over real gRPC to a real control
+// plane: stale nonces are ignored, a NACK is recorded and not answered with a resend loop.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { startControlPlane, type ControlPlane } from '../../../controlplane/control-plane.js';
+import { loadProto } from '../../../proto/index.js';
+import type { ControlPlaneMessage__Output } from '../../../proto/gen/golb/v1/ControlPlaneMessage.js';
+import type { DataPlaneMessage } from '../../../proto/gen/golb/v1/DataPlaneMessage.js';
+import { adminClient } from '../../helpers/admin-client.js';
+import { waitFor } from '../../helpers/cluster.js';
+
+type Stream = grpc.ClientDuplexStream<DataPlaneMessage, ControlPlaneMessage__Output>;
+
+function openStream(port: number, token?: string): { call: Stream; pushes: ControlPlaneMessage__Output[]; errors: grpc.ServiceError[]; client: grpc.Client } {
+  const Sync = loadProto().golb.v1.Sync;
+  const client = new Sync(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const md = new grpc.Metadata();
+  if (token) md.set('authorization', `Bearer ${token}`);
+  const call = (client as unknown as { Stream(md: grpc.Metadata): Stream }).Stream(md);
+  const pushes: ControlPlaneMessage__Output[] = [];
+  const errors: grpc.ServiceError[] = [];
+  call.on('data', (m: ControlPlaneMessage__Output) => pushes.push(m));
+  call.on('error', (e: grpc.ServiceError) => errors.push(e));
+  return { call, pushes, errors, client };
+}
+
+const hello = (id: string) => ({ hello: { id, hostname: 'test', software_version: 't', labels: {}, traffic_address: '', current_version: '', started_unix_ms: '1' } });
+
+describe('sync server', () => {
+  let dir: string;
+  let configPath: string;
+  let cp: ControlPlane;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'golb-sync-'));
+    configPath = join(dir, 'lb.conf');
+    writeFileSync(configPath, 'health_check off\nbackend http://127.0.0.1:9001\n');
+    cp = await startControlPlane({ configPath, grpcPort: 0, adminPort: -1, token: 'tok', log: () => {} });
+  });
+  after(async () => {
+    await cp.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('pushes the snapshot on hello, ignores an ACK with a stale nonce, records the right one', async () => {
+    const s = openStream(cp.grpcPort, 'tok');
+    const admin = adminClient(cp.grpcPort, 'tok');
+    try {
+      s.call.write(hello('manual-1'));
+      const push = await waitFor('the first snapshot', () => s.pushes[0]?.snapshot);
+      assert.equal(push.snapshot?.version, cp.store.snapshot?.version);
+      s.call.write({ ack: { version: push.snapshot!.version, nonce: 'not-the-nonce' } });
+      await new Promise((r) => setTimeout(r, 100));
+      let me = (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-1');
+      assert.equal(me?.ack_state, 'PENDING');
+      s.call.write({ ack: { version: push.snapshot!.version, nonce: push.nonce } });
+      me = await waitFor('the ACK', async () => (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-1' && d.ack_state === 'ACKED'));
+      assert.equal(me.version, push.snapshot!.version);
+      assert.equal(me.connected, true);
+    } finally {
+      s.call.end();
+      s.client.close();
+      admin.close();
+    }
+  });
+
+  it('records a NACK with its reason and does not resend the rejected version', async () => {
+    const s = openStream(cp.grpcPort, 'tok');
+    const admin = adminClient(cp.grpcPort, 'tok');
+    try {
+      s.call.write(hello('manual-2'));
+      const first = await waitFor('the first snapshot', () => s.pushes[0]?.snapshot);
+      s.call.write({ ack: { version: first.snapshot!.version, nonce: first.nonce } });
+      writeFileSync(configPath, 'health_check off\nbackend http://127.0.0.1:9001\nbackend http://127.0.0.1:9002\n');
+      const reloaded = await cp.reload();
+      assert.ok(reloaded.ok);
+      const second = await waitFor('the new snapshot', () => s.pushes[1]?.snapshot);
+      assert.equal(second.snapshot?.version, reloaded.version);
+      s.call.write({ nack: { version: reloaded.version!, nonce: second.nonce, errors: ['cannot build pool default: test says no'] } });
+      const me = await waitFor('the NACK', async () => (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-2' && d.ack_state === 'NACKED'));
+      assert.equal(me.nack_error, 'cannot build pool default: test says no');
+      assert.equal(me.version, first.snapshot!.version, 'still reported on the version it serves');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(s.pushes.length, 2, 'no resend loop');
+    } finally {
+      s.call.end();
+      s.client.close();
+      admin.close();
+    }
+  });
+
+  it('refuses a stream without the token', async () => {
+    const s = openStream(cp.grpcPort);
+    try {
+      s.call.write(hello('intruder'));
+      const err = await waitFor('the refusal', () => s.errors[0]);
+      assert.equal(err.code, grpc.status.UNAUTHENTICATED);
+      assert.equal(s.pushes.length, 0);
+    } finally {
+      s.client.close();
+    }
+  });
+});
