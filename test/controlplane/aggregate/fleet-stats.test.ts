@@ -33,7 +33,7 @@ function report(started: string, perBackend: Record<string, { requests: number; 
       url: '',
       requests: String(b.requests),
       errors: String(b.errors ?? 0),
-      errors_by_class: b.errors ? { '5xx': String(b.errors) } : {},
+      errors_by_class: (b.errors ? { '5xx': String(b.errors) } : {}) as Record<string, string>,
       in_flight: String(b.inFlight ?? 0),
       open_websockets: '0',
       websockets_total: '0',
