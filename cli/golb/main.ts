@@ -35,7 +35,7 @@ Flags (all-in-one):
   --config FILE          config file (default conf/loadbalancer.conf)
   --grpc-port N          gRPC port for data planes and golbctl (default ${DEFAULT_GRPC_PORT})
   --listen ADDR          gRPC address (default 127.0.0.1)
-  --admin-port N         admin HTTP port (default 8081; -1 disables)
+  --admin-port N         admin HTTP port (default 8081; --admin-port=-1 disables)
   --admin-listen ADDR    admin HTTP address (default 127.0.0.1)
   --token TOKEN          require this token on the sync stream and Admin RPCs (env GOLB_TOKEN)
   --tls-cert FILE --tls-key FILE [--tls-ca FILE]   serve gRPC over TLS (mutual TLS with --tls-ca)
