@@ -163,3 +163,31 @@ function openSocket(port: number, headers: Record<string, string> = {}): Promise
     ws.once('error', reject);
   });
 }
+
+describe('every backend in a pool down', () => {
+  it('answers 503 with Retry-After and a clear body, and counts it', async () => {
+    const backends = await Promise.all([1, 2].map((i) => startFakeBackend({ name: `z${i}` })));
+    const cluster = await startCluster(
+      `health_check path=/health interval=100ms timeout=100ms fall=1 rise=1\n` + backends.map((b) => `backend ${b.url}`).join('\n') + '\n',
+    );
+    try {
+      const port = cluster.dps[0]!.port;
+      assert.equal((await request(port, '/')).status, 200);
+      for (const b of backends) b.kill();
+      const r = await waitFor('503', async () => {
+        const reply = await request(port, '/x', { agent: false });
+        return reply.status === 503 ? reply : undefined;
+      });
+      assert.equal(r.headers['retry-after'], '1');
+      assert.match(r.body, /no backend available in pool default/);
+      const stats = await waitFor('the 503 counted', async () => {
+        const body = (await (await fetch(`http://127.0.0.1:${cluster.cp.adminPort}/api/stats`)).json()) as { noBackend: number; backends: Array<{ alive: boolean }> };
+        return body.noBackend >= 1 ? body : undefined;
+      });
+      assert.ok(stats.backends.every((b) => !b.alive));
+    } finally {
+      await cluster.close();
+      await Promise.all(backends.map((b) => b.close()));
+    }
+  });
+});
