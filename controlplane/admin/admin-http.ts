@@ -1,9 +1,10 @@
-// The control plane's admin HTTP API: /api/health, /api/stats, /metrics. Read-only; binds to
+// The control plane's admin HTTP API: / (the dashboard), /api/health, /api/stats, /metrics. Read-only; binds to
 // loopback unless told otherwise.
 import http from 'node:http';
 import type { FleetAggregate } from '../aggregate/fleet-stats.js';
 import { toApiStats } from '../aggregate/fleet-stats.js';
 import { renderMetrics } from '../aggregate/metrics.js';
+import { serveDashboard } from './dashboard.js';
 
 export interface AdminHttpSource {
   aggregate(): FleetAggregate;
@@ -24,6 +25,10 @@ export function createAdminHttpServer(src: AdminHttpSource): http.Server {
     }
     try {
       switch (path) {
+        case '/':
+        case '/dashboard':
+          serveDashboard(req, res, src.aggregate());
+          return;
         case '/api/health':
           send(200, 'application/json', JSON.stringify(src.health()));
           return;
@@ -34,7 +39,7 @@ export function createAdminHttpServer(src: AdminHttpSource): http.Server {
           send(200, 'text/plain; version=0.0.4; charset=utf-8', renderMetrics(src.aggregate()));
           return;
         default:
-          send(404, 'application/json', JSON.stringify({ error: 'not found', endpoints: ['/api/health', '/api/stats', '/metrics'] }));
+          send(404, 'application/json', JSON.stringify({ error: 'not found', endpoints: ['/', '/api/health', '/api/stats', '/metrics'] }));
       }
     } catch (err) {
       send(500, 'application/json', JSON.stringify({ error: (err as Error).message }));
