@@ -34,6 +34,7 @@ describe('weighted round robin through the proxy', () => {
       }
     }
     const counts = tally(served);
+    console.log(`# weighted round robin 5:3:1 over 9000 requests: ${JSON.stringify(counts)}`);
     assert.equal(served.length, 9000);
     for (const [name, share] of [['b1', 5 / 9], ['b2', 3 / 9], ['b3', 1 / 9]] as const) {
       assert.ok(Math.abs((counts[name] ?? 0) / 9000 - share) <= 0.01, `${name}: ${counts[name]} of 9000, expected ${(share * 9000).toFixed(0)}`);
@@ -64,6 +65,7 @@ describe('least connections through the proxy', () => {
       }),
     );
     const counts = tally(served);
+    console.log(`# least connections, b1 slowed to 300 ms, 20 clients x 15 requests: ${JSON.stringify(counts)}`);
     assert.equal(served.length, 300);
     assert.ok((counts.b1 ?? 0) < 300 * 0.15, `slow backend took ${counts.b1} of 300`);
     assert.ok((counts.b2 ?? 0) > 100 && (counts.b3 ?? 0) > 100, JSON.stringify(counts));
