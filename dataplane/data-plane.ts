@@ -2,12 +2,14 @@
 // producers, WebSocket tunnel bookkeeping, and the sync stream to the control plane.
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { hostname } from 'node:os';
 import type * as grpc from '@grpc/grpc-js';
 import { nanoid } from 'nanoid';
 import type { Snapshot } from '../proto/index.js';
 import type { ForwardEngine, Tunnel } from './forward/engine.js';
 import { createHttpProxyEngine } from './forward/http-proxy-engine.js';
+import { createUndiciEngine } from './forward/undici-engine.js';
 import { ActiveHealthChecker } from './health/active-checker.js';
 import { settleExpiredEjections } from './health/passive.js';
 import type { Backend } from './pools/backend.js';
@@ -15,6 +17,7 @@ import type { BackendState } from './pools/backend-state.js';
 import { BackendTable } from './pools/backend-table.js';
 import { Runtime } from './runtime/runtime.js';
 import { ProxyHandler } from './server/proxy-handler.js';
+import { sendRawError } from './server/responses.js';
 import { buildHealthView, buildStatsReport } from './stats/stats-report.js';
 import { TrafficStats } from './stats/traffic-stats.js';
 import { SyncClient } from './sync/sync-client.js';
@@ -38,6 +41,8 @@ export interface DataPlaneOptions {
   /** Longest a graceful shutdown waits for in-flight requests. */
   shutdownTimeoutMs?: number;
   engine?: ForwardEngine;
+  /** Which built-in engine to use when `engine` is not given; default env GOLB_ENGINE, else undici (the faster, see docs/benchmarks.md). */
+  engineName?: EngineName;
   /** Test hook: refuse snapshots whose regex contains this text (exercises the NACK path). */
   rejectRegexContaining?: string;
   /** An existing listening socket handle to share (cluster workers). */
@@ -58,13 +63,16 @@ export interface DataPlane {
 export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const id = opts.id ?? nanoid(10);
-  const engine = opts.engine ?? createHttpProxyEngine();
+  const engine = opts.engine ?? createEngine(opts.engineName ?? engineFromEnv());
   const table = new BackendTable();
   const traffic = new TrafficStats();
   const tunnels = new Map<Tunnel, { backend: Backend; timer?: NodeJS.Timeout }>();
   let runtime: Runtime | undefined;
   let closing = false;
   let inFlight = 0;
+  const onResponseClose = (): void => {
+    inFlight--;
+  };
   let markReady: () => void = () => {};
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
@@ -93,14 +101,36 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     },
   });
 
-  const server = http.createServer({ maxHeaderSize: 65536, requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 5_000 });
+  // A lenient parser accepts exactly what request smuggling needs (CL+TE, bare LF, obs-fold...):
+  // golb refuses to run with it, and asks for the strict one explicitly besides.
+  const insecure = insecureParserFlag();
+  if (insecure) {
+    throw new Error(`refusing to start: ${insecure} makes Node's HTTP parser lenient, which lets smuggled requests through; remove it`);
+  }
+  const server = http.createServer({
+    insecureHTTPParser: false,
+    maxHeaderSize: DEFAULT_MAX_HEADER_BYTES,
+    // Node checks the header and request deadlines on this interval (default 30 s, which would
+    // let a slowloris client hold a connection for up to 30 s past `timeout http-request`).
+    connectionsCheckingInterval: 250,
+    requestTimeout: 60_000,
+    headersTimeout: 10_000,
+    keepAliveTimeout: 5_000,
+  });
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     inFlight++;
-    res.once('close', () => inFlight--);
+    // 'close' comes once per response; one shared listener, no closure per request.
+    res.on('close', onResponseClose);
     if (closing) res.shouldKeepAlive = false;
+    pauseIdleTimerUntilResponse(req.socket, res, server.timeout);
     handler.onRequest(req, res);
   });
   server.on('upgrade', handler.onUpgrade);
+  // golb is not a forward proxy: CONNECT gets a status line instead of a silent close.
+  server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => socket.destroy());
+    sendRawError(socket, 405, 'CONNECT is not supported', { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
+  });
   server.on('connection', (socket: Socket) => {
     traffic.activeConnections++;
     socket.once('close', () => traffic.activeConnections--);
@@ -110,6 +140,28 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     if (!socket.writable || err.code === 'ECONNRESET') {
       socket.destroy();
       return;
+    }
+    const pending = (socket as Socket & { _httpMessage?: http.ServerResponse | null })._httpMessage;
+    if (pending) {
+      if (pending.req.complete) {
+        // The error is in a later, pipelined request while an earlier one is still being answered:
+        // a status line written now would be read as that earlier request's response (the client
+        // would think a request the backend served was refused). Finish it, then close; the
+        // malformed request gets no answer and never reaches a backend.
+        if (pending.writableEnded) {
+          socket.end();
+          return;
+        }
+        pending.shouldKeepAlive = false;
+        pending.once('close', () => socket.end());
+        return;
+      }
+      // The request being forwarded broke (bad chunk, body timeout): once its response has
+      // started there is no status left to give; the closed connection shows the failure.
+      if (pending.headersSent) {
+        socket.destroy();
+        return;
+      }
     }
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const body = `${status} ${http.STATUS_CODES[status]}\n`;
@@ -139,9 +191,15 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     // One assignment: requests that started keep the runtime they read.
     runtime = next;
     table.retain(states);
+    // New connections parse with the configured head limit (Node reads it per connection);
+    // the handler enforces it too, for connections opened under an older snapshot.
+    if (next.limits.max_header_bytes > 0) (server as http.Server & { maxHeaderSize: number }).maxHeaderSize = next.limits.max_header_bytes;
     server.headersTimeout = next.limits.header_timeout_ms;
     server.requestTimeout = next.limits.request_timeout_ms;
     server.keepAliveTimeout = next.limits.keepalive_timeout_ms;
+    // Client inactivity (nothing read from or written to the client, e.g. one that stopped
+    // reading its response) is bounded by `timeout client`; see pauseIdleTimerUntilResponse.
+    server.timeout = Math.max(0, next.limits.request_timeout_ms);
     checker.update(
       [...next.pools.values()].map((pool) => ({
         name: pool.name,
@@ -235,6 +293,57 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     version: () => runtime?.version,
     shutdown: () => (shutdownPromise ??= shutdown()),
   };
+}
+
+/**
+ * The client idle timer stops while golb waits for a backend — the client is quiet then through
+ * no fault of its own, and the connect and response timeouts bound that wait — and starts again,
+ * at `idleMs`, when the response head goes out. From then on a client that stops reading is cut
+ * off once its connection has been idle that long. (The request body is bounded separately, by
+ * the request timeout.)
+ */
+function pauseIdleTimerUntilResponse(socket: Socket, res: http.ServerResponse, idleMs: number): void {
+  if (idleMs <= 0) return;
+  socket.setTimeout(0);
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: http.ServerResponse, ...args: Parameters<typeof writeHead>) {
+    res.writeHead = writeHead;
+    if (!socket.destroyed) socket.setTimeout(idleMs);
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+}
+
+/** Until the first snapshot says otherwise (max_header_size). */
+const DEFAULT_MAX_HEADER_BYTES = 16384;
+
+/** Where --insecure-http-parser was asked for (command line or NODE_OPTIONS), or undefined. */
+export function insecureParserFlag(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string | undefined {
+  const flag = (a: string) => a === '--insecure-http-parser' || a.startsWith('--insecure-http-parser=') || a === '--insecure_http_parser';
+  if (execArgv.some(flag)) return '--insecure-http-parser on the node command line';
+  if (nodeOptions.split(/\s+/).some(flag)) return '--insecure-http-parser in NODE_OPTIONS';
+  return undefined;
+}
+
+export type EngineName = 'http-proxy' | 'undici';
+export const ENGINE_NAMES: readonly EngineName[] = ['undici', 'http-proxy'];
+
+/** The built-in forwarding engine called `name`; throws on an unknown name. */
+export function createEngine(name: EngineName): ForwardEngine {
+  switch (name) {
+    case 'undici':
+      return createUndiciEngine();
+    case 'http-proxy':
+      return createHttpProxyEngine();
+    default:
+      throw new Error(`unknown forwarding engine ${JSON.stringify(name)} (expected ${ENGINE_NAMES.join(' or ')})`);
+  }
+}
+
+function engineFromEnv(): EngineName {
+  const name = process.env.GOLB_ENGINE;
+  if (!name) return 'undici';
+  if (!(ENGINE_NAMES as readonly string[]).includes(name)) throw new Error(`GOLB_ENGINE=${name}: expected ${ENGINE_NAMES.join(' or ')}`);
+  return name as EngineName;
 }
 
 function listen(server: http.Server, port: number, host: string | undefined): Promise<void> {

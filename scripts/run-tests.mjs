@@ -22,8 +22,25 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.GOLB_TEST_CONCURRENCY ?? '2';
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', `--test-concurrency=${concurrency}`, ...files], {
-  cwd: root,
-  stdio: 'inherit',
-});
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+const run = (list, env, stdio) =>
+  spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', `--test-concurrency=${concurrency}`, ...list], { cwd: root, stdio, env: { ...process.env, ...env } });
+const exitCode = (child) => new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+
+// The integration suite runs a second time on the other forwarding engine (the first pass uses the
+// default, or GOLB_ENGINE). It runs alongside the first pass, mostly waiting on sockets; its report
+// is printed after the first pass's. GOLB_TEST_SECOND_ENGINE=0 skips it.
+const engine = process.env.GOLB_ENGINE || 'undici';
+const other = engine === 'undici' ? 'http-proxy' : 'undici';
+const integration = files.filter((f) => f.startsWith('test/integration/'));
+const second = integration.length > 0 && process.env.GOLB_TEST_SECOND_ENGINE !== '0' ? run(integration, { GOLB_ENGINE: other }, ['ignore', 'pipe', 'pipe']) : undefined;
+const secondDone = second ? exitCode(second) : Promise.resolve(0);
+let secondOut = '';
+second?.stdout.on('data', (c) => (secondOut += c));
+second?.stderr.on('data', (c) => (secondOut += c));
+const firstCode = await exitCode(run(files, {}, 'inherit'));
+const secondCode = await secondDone;
+if (second) {
+  process.stdout.write(`\n# ---- second pass: ${integration.length} integration files with GOLB_ENGINE=${other} ----\n${secondOut}`);
+}
+console.log(`# engines: ${engine} (all files) ${firstCode === 0 ? 'passed' : 'FAILED'}${second ? `; ${other} (integration) ${secondCode === 0 ? 'passed' : 'FAILED'}` : ''}`);
+process.exit(firstCode || secondCode);

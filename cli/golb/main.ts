@@ -5,8 +5,10 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { startControlPlane } from '../../controlplane/control-plane.js';
-import { startDataPlane, SOFTWARE_VERSION, type DataPlane } from '../../dataplane/data-plane.js';
+import type { startControlPlane as StartControlPlane } from '../../controlplane/control-plane.js';
+import { availableParallelism } from 'node:os';
+import { ENGINE_NAMES, startDataPlane, SOFTWARE_VERSION, type DataPlane, type EngineName } from '../../dataplane/data-plane.js';
+import { startWorkerFleet } from './workers.js';
 
 export const DEFAULT_GRPC_PORT = 50051;
 
@@ -29,6 +31,9 @@ Flags (all-in-one):
   --grpc-port N          control plane gRPC port for golbctl (default ${DEFAULT_GRPC_PORT})
   --token TOKEN          require this token on gRPC (env GOLB_TOKEN)
   --shutdown-timeout MS  longest wait for in-flight requests on SIGTERM (default 30000)
+  --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)
+  --workers N|auto       N data-plane processes sharing the traffic port (auto = one per core;
+                         default 1, in the same process as the control plane)
   -h, --help             this help
   -v, --version          print the version`,
   controlplane: `Usage: golb controlplane [flags]
@@ -50,7 +55,8 @@ SIGHUP re-reads the config file; an invalid file changes nothing.`,
   --id ID                data plane id (default: random)
   --token TOKEN          token for the control plane (env GOLB_TOKEN)
   --tls-ca FILE          connect over TLS, trusting this CA (with --tls-cert/--tls-key for mutual TLS)
-  --shutdown-timeout MS  longest wait for in-flight requests on SIGTERM (default: config's, 30000)`,
+  --shutdown-timeout MS  longest wait for in-flight requests on SIGTERM (default: config's, 30000)
+  --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)`,
 };
 
 const OPTIONS = {
@@ -72,6 +78,8 @@ const OPTIONS = {
   'control-plane': { type: 'string' },
   id: { type: 'string' },
   'shutdown-timeout': { type: 'string' },
+  engine: { type: 'string' },
+  workers: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -92,6 +100,20 @@ function pathRouting(values: Record<string, unknown>): boolean | undefined {
   if (v === '' || v === 'true' || v === '1' || v === 'yes') return true;
   if (v === 'false' || v === '0' || v === 'no') return false;
   throw new UsageError(`--path-routing takes true or false, got "${v}"`);
+}
+
+function engineFlag(value: unknown): EngineName | undefined {
+  if (value === undefined) return undefined;
+  if (!(ENGINE_NAMES as readonly unknown[]).includes(value)) throw new UsageError(`--engine takes ${ENGINE_NAMES.join(' or ')}, got "${String(value)}"`);
+  return value as EngineName;
+}
+
+function workersFlag(value: unknown): number {
+  if (value === undefined) return 1;
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new UsageError(`--workers takes a count >= 1 or auto, got "${String(value)}"`);
+  return n;
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -127,6 +149,8 @@ export async function main(argv: string[]): Promise<void> {
       ? { certFile: values['tls-cert'] as string, keyFile: values['tls-key'] as string, caFile: values['tls-ca'] as string | undefined }
       : undefined;
     if (tls && (!tls.certFile || !tls.keyFile)) throw new UsageError('--tls-cert and --tls-key go together');
+    // Loaded only where it runs: the config checker it pulls in (recheck) costs a data plane ~25 MB.
+    const { startControlPlane }: { startControlPlane: typeof StartControlPlane } = await import('../../controlplane/control-plane.js');
     const cp = await startControlPlane({
       configPath: (values.config as string | undefined) ?? 'conf/loadbalancer.conf',
       grpcHost: (values.listen as string | undefined) ?? '127.0.0.1',
@@ -146,13 +170,37 @@ export async function main(argv: string[]): Promise<void> {
       });
     });
     stopPlanes.push(() => cp.close());
-    if (sub === 'all') {
+    const workers = sub === 'all' ? workersFlag(values.workers) : 1;
+    if (sub === 'all' && workers > 1) {
+      const port = intFlag(values.port as string | undefined, 'port', 8080);
+      const shutdownMs = values['shutdown-timeout'] ? intFlag(values['shutdown-timeout'] as string, 'shutdown-timeout', 30000) : 30000;
+      const engine = engineFlag(values.engine);
+      const fleet = await startWorkerFleet({
+        count: workers,
+        args: [
+          '--control-plane', `127.0.0.1:${cp.grpcPort}`,
+          '--port', String(port),
+          ...(values.host ? ['--host', values.host as string] : []),
+          ...(engine ? ['--engine', engine] : []),
+          ...(values['shutdown-timeout'] ? ['--shutdown-timeout', String(shutdownMs)] : []),
+        ],
+        env: { GOLB_TOKEN: token },
+        stopTimeoutMs: shutdownMs + 5000,
+        log,
+      }).catch(async (err: Error) => {
+        await cp.close();
+        throw err;
+      });
+      log(`[golb] listening on http://${(values.host as string | undefined) ?? 'localhost'}:${fleet.port} (${workers} worker processes)`);
+      stopPlanes = [() => fleet.stop(), ...stopPlanes];
+    } else if (sub === 'all') {
       const dp = await startDataPlane({
         controlPlane: `127.0.0.1:${cp.grpcPort}`,
         port: intFlag(values.port as string | undefined, 'port', 8080),
         host: values.host as string | undefined,
         token,
         shutdownTimeoutMs: values['shutdown-timeout'] ? intFlag(values['shutdown-timeout'] as string, 'shutdown-timeout', 30000) : undefined,
+        engineName: engineFlag(values.engine),
         log,
       });
       await dp.ready;
@@ -195,6 +243,7 @@ async function startDataPlaneFromFlags(values: Record<string, unknown>, token: s
     credentials,
     shutdownTimeoutMs: values['shutdown-timeout'] ? intFlag(values['shutdown-timeout'] as string, 'shutdown-timeout', 30000) : undefined,
     rejectRegexContaining: process.env.GOLB_TEST_REJECT_REGEX || undefined,
+    engineName: engineFlag(values.engine),
     log,
   });
   log(`[golb] data plane ${dp.id}: traffic on port ${dp.port}${dp.adminPort ? `, readiness http://127.0.0.1:${dp.adminPort}/ready` : ''}; waiting for config from the control plane`);

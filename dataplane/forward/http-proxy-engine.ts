@@ -29,7 +29,7 @@ interface Exchange {
    * backend connection is up, so after a failed connect the body is still unread and a retry on
    * another backend can send it (nothing was delivered twice: nothing was delivered at all).
    */
-  body: PassThrough;
+  body: PassThrough | undefined;
 }
 
 export interface AgentOptions {
@@ -93,8 +93,10 @@ export function createHttpProxyEngine(options: AgentOptions = {}): ForwardEngine
       ex.connected = true;
       clearTimeout(ex.timer);
       const req = ex.forward.req;
-      if (req.readableEnded) ex.body.end();
-      else req.pipe(ex.body);
+      if (ex.body) {
+        if (req.readableEnded) ex.body.end();
+        else req.pipe(ex.body);
+      }
       // Time to first byte counts from the moment the whole request is sent.
       if (proxyReq.writableFinished) startResponseTimer();
       else proxyReq.once('finish', startResponseTimer);
@@ -165,13 +167,14 @@ export function createHttpProxyEngine(options: AgentOptions = {}): ForwardEngine
         responseTimedOut: false,
         clientGone: false,
         bytesIn: 0,
-        body: new PassThrough(),
+        // A request without a body needs no stand-in stream: http-proxy ends the upstream request.
+        body: hasBody(req) ? new PassThrough() : undefined,
         settle(result) {
           if (done) return;
           done = true;
           clearTimeout(ex.timer);
           res.off('close', onClientClose);
-          req.unpipe(ex.body);
+          if (ex.body) req.unpipe(ex.body);
           if (exchanges.get(req) === ex) exchanges.delete(req);
           resolve(result);
         },
@@ -184,7 +187,7 @@ export function createHttpProxyEngine(options: AgentOptions = {}): ForwardEngine
       };
       exchanges.set(req, ex);
       res.on('close', onClientClose);
-      ex.body.on('data', (chunk: Buffer) => (ex.bytesIn += chunk.length));
+      ex.body?.on('data', (chunk: Buffer) => (ex.bytesIn += chunk.length));
       // http-proxy copies req.url and req.headers; hand it exactly what the backend should see.
       req.url = f.path;
       req.headers = f.headers as http.IncomingHttpHeaders;
@@ -206,6 +209,12 @@ export function createHttpProxyEngine(options: AgentOptions = {}): ForwardEngine
       proxy.close();
     },
   };
+}
+
+/** The request announces a body (chunked, or a non-zero Content-Length). */
+export function hasBody(req: IncomingMessage): boolean {
+  const h = req.headers;
+  return h['transfer-encoding'] !== undefined || (h['content-length'] !== undefined && h['content-length'] !== '0');
 }
 
 function classify(err: NodeJS.ErrnoException, ex: Exchange, res: ServerResponse): ForwardResult {

@@ -1,6 +1,6 @@
 // The data plane's request path: read the runtime once, route on the normalized path, choose a
 // backend through persistence + balancer, forward, and retry only where it is safe.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { nanoid } from 'nanoid';
 import type { PickContext } from '../balancers/balancer.js';
@@ -57,6 +57,10 @@ class Attempt implements PickContext<Backend> {
   markTried(b: Backend): void {
     (this.tried ??= []).push(b);
   }
+
+  unmarkTried(b: Backend): void {
+    if (this.tried) this.tried = this.tried.filter((x) => x !== b);
+  }
 }
 
 interface Prepared {
@@ -97,8 +101,26 @@ export class ProxyHandler {
     if (!runtime) return { status: 503, message: 'no configuration received from the control plane yet', headers: { 'retry-after': '1' } };
     const stats = this.#deps.stats;
     stats.totalRequests++;
+    if (req.httpVersionMajor !== 1) {
+      // HTTP/0.9 (a bare "GET /path") has no headers to route or secure on.
+      return { status: 505, message: `HTTP/${req.httpVersion} is not supported`, headers: { connection: 'close' } };
+    }
+    if (req.httpVersionMinor === 0 && req.headers['transfer-encoding'] !== undefined) {
+      // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means the framing is faulty.
+      return { status: 400, message: 'Transfer-Encoding in an HTTP/1.0 request', headers: { connection: 'close' } };
+    }
     if (req.rawHeaders.length / 2 > runtime.limits.max_headers) {
-      return { status: 431, message: `more than ${runtime.limits.max_headers} header fields` };
+      return { status: 431, message: `more than ${runtime.limits.max_headers} header fields`, headers: { connection: 'close' } };
+    }
+    if (runtime.limits.max_header_bytes > 0 && headBytes(req) > runtime.limits.max_header_bytes) {
+      // The listener enforces this while parsing; a connection opened under a larger limit gets it here.
+      return { status: 431, message: `request head larger than ${runtime.limits.max_header_bytes} bytes`, headers: { connection: 'close' } };
+    }
+    const maxBody = Number(runtime.limits.max_body_bytes);
+    const length = req.headers['content-length'];
+    if (maxBody > 0 && length !== undefined && Number(length) > maxBody) {
+      // Refused before a byte goes upstream; the connection closes rather than read the body.
+      return { status: 413, message: `request body larger than ${maxBody} bytes`, headers: { connection: 'close' } };
     }
     const t = readRequestTarget(req);
     if (!t.ok) return { status: t.status, message: t.message };
@@ -127,6 +149,7 @@ export class ProxyHandler {
       host: t.hostHeader,
       requestId,
       priorForwardedFor: peerTrusted ? joinHeader(xff) : undefined,
+      peer: peerTrusted ? clientIp(peer, undefined, runtime.trusted) : undefined,
       upgrade,
     });
     return {
@@ -148,15 +171,26 @@ export class ProxyHandler {
     }
     const { target } = p;
     const pool = target.pool;
+    const maxBody = Number(p.runtime.limits.max_body_bytes);
+    if (maxBody > 0 && req.headers['transfer-encoding'] !== undefined) limitChunkedBody(req, res, maxBody);
     const attempt = new Attempt();
     const method = req.method ?? 'GET';
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
     const replayable = IDEMPOTENT.has(method) && !hasBody;
     const maxAttempts = 1 + target.timeouts.retries;
     let lastFailure: { status: number; message: string } | undefined;
+    // A replayable request whose connection was reset before any response (typically a pooled
+    // keep-alive connection the backend closed just as it was reused) may go to the same backend
+    // once more, on a fresh connection, when no other backend can take it.
+    let resetBackend: Backend | undefined;
 
     for (let n = 0; n < maxAttempts; n++) {
-      const backend = choose(target, p.select, attempt);
+      let backend = choose(target, p.select, attempt);
+      if (!backend.target && resetBackend) {
+        attempt.unmarkTried(resetBackend);
+        resetBackend = undefined;
+        backend = choose(target, p.select, attempt);
+      }
       if (!backend.target) break;
       const b = backend.target;
       const state = b.state;
@@ -204,8 +238,11 @@ export class ProxyHandler {
           const timedOut = result.errorClass === 'timeout';
           lastFailure = timedOut
             ? { status: 504, message: `backend ${b.id} did not respond within ${target.timeouts.response_ms} ms` }
-            : { status: 502, message: `backend ${b.id} failed (${result.error})` };
+            : result.errorClass === 'connect-timeout'
+              ? { status: 504, message: `backend ${b.id} did not accept a connection within ${target.timeouts.connect_ms} ms` }
+              : { status: 502, message: `backend ${b.id} failed (${result.error})` };
           if (result.responseStarted) return; // the engine broke the client connection; nothing more to say
+          if (replayable && result.errorClass === 'reset' && n === 0) resetBackend = b;
           if (result.errorClass === 'connect-timeout' || replayable) continue;
           sendError(res, lastFailure.status, lastFailure.message);
           return;
@@ -288,6 +325,39 @@ function choose(target: RouteTarget, req: SelectRequest, attempt: Attempt): Sele
   const primary = target.selector.primary.select(req, attempt, attempt.acceptsSticky);
   if (primary.target || !target.selector.backup) return primary;
   return target.selector.backup.select(req, attempt, attempt.acceptsSticky);
+}
+
+/**
+ * A chunked body has no length to check up front: count it as it streams, and once it passes
+ * `max`, send a 413 head and body (unless the backend's response has started) and break the
+ * connection. The response is left unfinished on purpose: that is what makes the engine abort the
+ * upstream request, so the backend never gets a complete one. The request stays paused until the
+ * engine pipes it, so counting consumes nothing.
+ */
+function limitChunkedBody(req: IncomingMessage, res: ServerResponse, max: number): void {
+  let seen = 0;
+  req.pause();
+  const onData = (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen <= max) return;
+    req.off('data', onData);
+    if (res.headersSent || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    const body = `413 ${STATUS_CODES[413]}: request body larger than ${max} bytes\n`;
+    res.writeHead(413, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.write(body, () => res.destroy());
+  };
+  req.on('data', onData);
+}
+
+/** Bytes of the request line and header fields as received (CRLFs and ": " included). */
+function headBytes(req: IncomingMessage): number {
+  let n = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 12;
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i++) n += raw[i]!.length + 2;
+  return n;
 }
 
 function joinHeader(v: string | string[] | undefined): string | undefined {
