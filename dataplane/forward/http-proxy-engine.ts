@@ -30,6 +30,8 @@ interface Exchange {
    * another backend can send it (nothing was delivered twice: nothing was delivered at all).
    */
   body: PassThrough | undefined;
+  /** The backend's response, once it started. */
+  proxyRes?: IncomingMessage;
 }
 
 export interface AgentOptions {
@@ -75,6 +77,11 @@ export function createHttpProxyEngine(options: AgentOptions = {}): ForwardEngine
     const ex = exchanges.get(req);
     if (!ex) return;
     ex.proxyReq = proxyReq;
+    // A 101 nobody asked for: the backend speaks another protocol on this connection now.
+    proxyReq.once('upgrade', (_res: IncomingMessage, socket: import('node:net').Socket) => {
+      socket.destroy();
+      ex.settle({ outcome: 'failed', errorClass: 'protocol', error: 'backend switched protocols (101) without an upgrade request', requestSent: true, responseStarted: false });
+    });
     if (ex.clientGone) {
       proxyReq.destroy();
       return;
@@ -136,6 +143,7 @@ export function createHttpProxyEngine(options: AgentOptions = {}): ForwardEngine
     let bytesOut = 0;
     proxyRes.on('data', (chunk: Buffer) => (bytesOut += chunk.length));
     proxyRes.on('error', () => {});
+    ex.proxyRes = proxyRes;
     proxyRes.on('close', () => {
       if (proxyRes.complete) return;
       // The backend died mid-response: break the client connection so the truncation is visible.
@@ -195,7 +203,12 @@ export function createHttpProxyEngine(options: AgentOptions = {}): ForwardEngine
         req,
         res,
         { target: f.target.url.origin, agent: agents.for(f.target.url, f.timeouts.idleMs), buffer: ex.body },
-        (err: NodeJS.ErrnoException) => ex.settle(classify(err, ex, res)),
+        (err: NodeJS.ErrnoException) => {
+          // Bytes after a complete response (a misbehaving backend) spoil only that upstream
+          // connection; the client already has its whole answer.
+          if (ex.proxyRes?.complete) return;
+          ex.settle(classify(err, ex, res));
+        },
       );
     });
   }

@@ -200,6 +200,25 @@ route /faulty/* backend_pool=faulty
     assert.deepEqual([r.status, r.backend], [200, 'script']);
   });
 
+  it('answers 502 to a 101 nobody asked for; a POST is delivered once', async () => {
+    script.setScript((_req, conn) => conn.socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: other\r\nConnection: Upgrade\r\n\r\n'));
+    const get = await call('/script/switch', 'GET', 5000);
+    const post = await call('/script/switch', 'POST', 5000);
+    assert.deepEqual([get.status, post.status], [502, 502]);
+    assert.equal(deliveries([script]).get(post.id), 1);
+  });
+
+  it('gives the client its complete response when the backend sends extra bytes after it', async () => {
+    script.setScript((_req, conn) => {
+      conn.socket.write('HTTP/1.1 200 OK\r\nX-Backend: script\r\nContent-Length: 2\r\n\r\nokTRAILING-JUNK-THAT-IS-NOT-HTTP\r\n\r\n');
+      setTimeout(() => conn.socket.end(), 20);
+    });
+    const r = await call('/script/extra');
+    assert.deepEqual([r.status, r.backend], [200, 'script']);
+    script.setScript((req, conn) => conn.socket.write(okResponse('script', req)));
+    assert.equal((await call('/script/after-extra')).status, 200);
+  });
+
   it('survives the stale keep-alive race: GETs retried transparently, a POST never duplicated', async () => {
     const out: Outcome[] = [];
     for (let i = 0; i < 45; i++) out.push(await call(`/stale/${i}`, i % 3 === 2 ? 'POST' : 'GET'));
