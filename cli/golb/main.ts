@@ -27,8 +27,10 @@ Flags (all-in-one):
   --path-routing[=BOOL]  apply the config's routes (default true; --no-path-routing sends all to the default pool)
   --port N               traffic port (default 8080)
   --host ADDR            traffic address (default: all interfaces)
-  --admin-port N         admin HTTP port: /api/health /api/stats /metrics (default 8081)
+  --admin-port N         admin HTTP port: dashboard, /api/health /api/stats /metrics (default 8081)
+  --admin-listen ADDR    admin HTTP address (default 127.0.0.1)
   --grpc-port N          control plane gRPC port for golbctl (default ${DEFAULT_GRPC_PORT})
+  --listen ADDR          gRPC address (default 127.0.0.1)
   --token TOKEN          require this token on gRPC (env GOLB_TOKEN)
   --shutdown-timeout MS  longest wait for in-flight requests on SIGTERM (default 30000)
   --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)
@@ -135,6 +137,9 @@ export async function main(argv: string[]): Promise<void> {
     console.log(SOFTWARE_VERSION);
     return;
   }
+  // Checked before anything binds a port.
+  engineFlag(values.engine);
+  workersFlag(values.workers);
   const token = (values.token as string | undefined) ?? process.env.GOLB_TOKEN;
   const log = (line: string) => console.log(line);
   const overrides = {
@@ -162,7 +167,9 @@ export async function main(argv: string[]): Promise<void> {
       overrides,
       log,
     });
-    log(`[golb] control plane: gRPC 127.0.0.1:${cp.grpcPort}${cp.adminPort > 0 ? `, admin http://127.0.0.1:${cp.adminPort}` : ''}`);
+    const grpcShown = (values.listen as string | undefined) ?? '127.0.0.1';
+    const adminShown = (values['admin-listen'] as string | undefined) ?? '127.0.0.1';
+    log(`[golb] control plane: gRPC ${grpcShown}:${cp.grpcPort}${cp.adminPort > 0 ? `, admin http://${adminShown}:${cp.adminPort}` : ''}`);
     process.on('SIGHUP', () => {
       void cp.reload().then((r) => {
         if (r.ok) log(`[golb] reloaded: version ${r.version}`);

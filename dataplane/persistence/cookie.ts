@@ -12,6 +12,8 @@ const MAX_HEADER_BYTES = 8192;
 const MAX_VALUE_BYTES = 512;
 /** Same-name cookies tried per request (browsers send one per matching path); bounds HMAC work. */
 const MAX_CANDIDATES = 4;
+/** Verified values remembered per snapshot (the object is rebuilt with each one, so with each secret). */
+const MAX_VERIFIED = 10_000;
 /** base64url of a 32-byte digest, unpadded. */
 const MAC_CHARS = 43;
 
@@ -26,6 +28,12 @@ export class StickyCookie {
   readonly #secrets: readonly string[];
   readonly #alwaysSecure: boolean;
   readonly #now: () => number;
+  /**
+   * Values that already passed the HMAC check, with what they said: a returning client costs a map
+   * lookup instead of an HMAC per request (about 8% of CPU on the cookie path). Only values signed
+   * by a current secret get in; the expiry is still checked on every use.
+   */
+  readonly #verified = new Map<string, { id: string; expiry: number }>();
 
   /**
    * `now` returns ms since the epoch (injected by tests). An empty name or TTL takes the default
@@ -83,6 +91,8 @@ export class StickyCookie {
     if (rawValue.length > MAX_VALUE_BYTES) return undefined;
     // RFC 6265 allows the value inside double quotes.
     const value = rawValue.length >= 2 && rawValue.startsWith('"') && rawValue.endsWith('"') ? rawValue.slice(1, -1) : rawValue;
+    const known = this.#verified.get(value);
+    if (known !== undefined) return known.expiry * 1000 > this.#now() ? known.id : undefined;
     const parts = value.split('.');
     if (parts.length !== 3) return undefined;
     const [idText, expiryText, macText] = parts as [string, string, string];
@@ -103,7 +113,10 @@ export class StickyCookie {
     for (const secret of this.#secrets) {
       if (timingSafeEqual(this.#mac(secret, backendId, expiry), given)) ok = true;
     }
-    return ok ? backendId : undefined;
+    if (!ok) return undefined;
+    if (this.#verified.size >= MAX_VERIFIED) this.#verified.clear();
+    this.#verified.set(value, { id: backendId, expiry });
+    return backendId;
   }
 
   #mac(secret: string, backendId: string, expiry: number): Buffer {

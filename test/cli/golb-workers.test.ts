@@ -76,3 +76,33 @@ describe('golb --workers', () => {
     await assert.rejects(request(trafficPort, '/after', { agent: false }));
   });
 });
+
+describe('golb --engine and --workers flags', () => {
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'cli/golb/entry.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+      child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+
+  it('refuses an unknown engine with a usage error naming the choices', async () => {
+    const r = await run(['--engine', 'nginx']);
+    assert.equal(r.code, 2);
+    assert.match(r.out, /--engine takes undici or http-proxy, got "nginx"/);
+  });
+
+  it('refuses a worker count that is not a positive number or auto', async () => {
+    const r = await run(['--workers', '0']);
+    assert.equal(r.code, 2);
+    assert.match(r.out, /--workers takes a count >= 1 or auto, got "0"/);
+  });
+
+  it('lists both flags in --help', async () => {
+    const r = await run(['--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.out, /--engine NAME/);
+    assert.match(r.out, /--workers N\|auto/);
+  });
+});

@@ -118,6 +118,7 @@ describe('a config without a default pool', () => {
     const r = await request(cluster.dps[0]!.port, '/elsewhere');
     assert.equal(r.status, 404);
     assert.match(r.body, /no route for \/elsewhere/);
-    assert.equal(api.requests.length, 0);
+    assert.equal(api.requests.filter((x) => x.url !== '/').length, 0, 'only health checks reached the backend');
+    assert.ok(api.requests.every((x) => x.headers['user-agent'] === 'golb-health-check'));
   });
 });

@@ -141,3 +141,23 @@ describe('StickyCookie', () => {
     assert.throws(() => new StickyCookie(settings({ name: 'bad name;' })), /not a valid token/);
   });
 });
+
+describe('StickyCookie verified-value cache', () => {
+  it('still honours the expiry of a value it has verified before', () => {
+    let now = 1_000_000_000_000;
+    const cookie = new StickyCookie({ name: 'S', ttl_s: 60, secret: 'k', secure: false, previous_secrets: [] }, () => now);
+    const pair = cookie.issue('pool/10.0.0.1:80').split(';')[0]!;
+    assert.equal(cookie.read(pair), 'pool/10.0.0.1:80');
+    assert.equal(cookie.read(pair), 'pool/10.0.0.1:80', 'second read (from the cache) agrees');
+    now += 61_000;
+    assert.equal(cookie.read(pair), undefined, 'expired, cached or not');
+  });
+
+  it('does not carry verified values across a secret rotation', () => {
+    const old = new StickyCookie({ name: 'S', ttl_s: 60, secret: 'old', secure: false, previous_secrets: [] });
+    const pair = old.issue('pool/a:80').split(';')[0]!;
+    assert.equal(old.read(pair), 'pool/a:80');
+    const rotated = new StickyCookie({ name: 'S', ttl_s: 60, secret: 'new', secure: false, previous_secrets: [] });
+    assert.equal(rotated.read(pair), undefined);
+  });
+});
