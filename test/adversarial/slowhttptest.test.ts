@@ -49,7 +49,8 @@ function slowhttptest(mode: '-H' | '-B', url: string, dir: string): Promise<Tool
   });
 }
 
-describe('slowhttptest against golb', { skip: available ? false : 'slowhttptest is not installed (apt-get install slowhttptest)' }, () => {
+describe('slowhttptest against golb', () => {
+  before(() => assert.ok(available, 'slowhttptest is not installed (apt-get install slowhttptest; .ci/run does)'));
   let web: FakeBackend;
   let cluster: Cluster;
   let port: number;

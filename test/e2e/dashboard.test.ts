@@ -47,7 +47,8 @@ function steadyLoad(port: number, clients = 2) {
 
 const toInt = (text: string | null) => Number((text ?? '').replace(/[^0-9.]/g, ''));
 
-describe('admin dashboard in headless Chromium', { skip: existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM}` }, () => {
+describe('admin dashboard in headless Chromium', () => {
+  before(() => assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)`));
   let backends: FakeBackend[];
   let cluster: Cluster;
   let browser: Browser;

@@ -62,7 +62,7 @@ describe('SIGTERM on a data plane process', () => {
 
       backend.setMode('slow', { delayMs: 1500 });
       const before = backend.requests.length;
-      const inFlight = Array.from({ length: 100 }, (_, i) => request(port, `/work/${i}`, { agent: false }));
+      const inFlight = Array.from({ length: 100 }, (_, i) => request(port, `/job/${i}`, { agent: false }));
       await waitFor('100 requests at the backend', () => backend.requests.length - before >= 100);
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
