@@ -37,6 +37,8 @@ export class Runtime {
   readonly cookie: StickyCookie;
   readonly trusted: TrustedProxies;
   readonly limits: LimitsSpec;
+  /** `limits.max_body_bytes` as a number (the wire type is a 64-bit string); 0 = unlimited. */
+  readonly maxBodyBytes: number;
   readonly routes: readonly RouteSpec[];
 
   /** Throws with a one-line reason when the snapshot cannot be applied (the caller NACKs). */
@@ -48,6 +50,7 @@ export class Runtime {
     this.cookie = new StickyCookie(snapshot.cookie);
     this.trusted = new TrustedProxies(snapshot.trusted_proxies);
     this.limits = { ...DEFAULT_LIMITS, ...snapshot.limits };
+    this.maxBodyBytes = Number(this.limits.max_body_bytes) || 0;
     this.routes = snapshot.routes;
 
     const pools = new Map<string, Pool>();

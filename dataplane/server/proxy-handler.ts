@@ -116,7 +116,7 @@ export class ProxyHandler {
       // The listener enforces this while parsing; a connection opened under a larger limit gets it here.
       return { status: 431, message: `request head larger than ${runtime.limits.max_header_bytes} bytes`, headers: { connection: 'close' } };
     }
-    const maxBody = Number(runtime.limits.max_body_bytes);
+    const maxBody = runtime.maxBodyBytes;
     const length = req.headers['content-length'];
     if (maxBody > 0 && length !== undefined && Number(length) > maxBody) {
       // Refused before a byte goes upstream; the connection closes rather than read the body.
@@ -171,7 +171,7 @@ export class ProxyHandler {
     }
     const { target } = p;
     const pool = target.pool;
-    const maxBody = Number(p.runtime.limits.max_body_bytes);
+    const maxBody = p.runtime.maxBodyBytes;
     if (maxBody > 0 && req.headers['transfer-encoding'] !== undefined) limitChunkedBody(req, res, maxBody);
     const attempt = new Attempt();
     const method = req.method ?? 'GET';
