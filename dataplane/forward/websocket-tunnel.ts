@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
 import type { Tunnel, UpgradeRequest, UpgradeResult } from './engine.js';
 import { filterResponseHeaders } from './headers.js';
+import { sendRawError } from '../server/responses.js';
 
 const MAX_PAYLOAD = 64 * 1024 * 1024;
 /** Pause the sending side while this much is queued towards the slow side. */
@@ -56,8 +57,7 @@ export function openWebSocketTunnel(u: UpgradeRequest): Promise<UpgradeResult> {
     }
     const problem = handshakeProblem(req);
     if (problem) {
-      const body = `400 Bad Request: ${problem}\n`;
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      sendRawError(socket, 400, problem);
       resolve({ outcome: 'rejected', status: 400 });
       return;
     }
