@@ -3,6 +3,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
+// The engine list is the product's own (built by `pretest`), so a new engine joins every pass.
+import { ENGINE_NAMES as ENGINES } from '../dist/dataplane/data-plane.js';
 
 const root = new URL('..', import.meta.url).pathname;
 function walk(dir) {
@@ -26,21 +28,26 @@ const run = (list, env, stdio) =>
   spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', `--test-concurrency=${concurrency}`, ...list], { cwd: root, stdio, env: { ...process.env, ...env } });
 const exitCode = (child) => new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 
-// The integration suite runs a second time on the other forwarding engine (the first pass uses the
-// default, or GOLB_ENGINE). It runs alongside the first pass, mostly waiting on sockets; its report
-// is printed after the first pass's. GOLB_TEST_SECOND_ENGINE=0 skips it.
+// Every data-plane behaviour test runs on every forwarding engine: the first pass runs all files on
+// the default engine (or GOLB_ENGINE); the integration and adversarial suites then run again on each
+// other engine. Those passes run alongside the first, mostly waiting on sockets; their reports are
+// printed after the first pass's. GOLB_TEST_SECOND_ENGINE=0 skips them (a quick local run only).
 const engine = process.env.GOLB_ENGINE || 'undici';
-const other = engine === 'undici' ? 'http-proxy' : 'undici';
-const integration = files.filter((f) => f.startsWith('test/integration/'));
-const second = integration.length > 0 && process.env.GOLB_TEST_SECOND_ENGINE !== '0' ? run(integration, { GOLB_ENGINE: other }, ['ignore', 'pipe', 'pipe']) : undefined;
-const secondDone = second ? exitCode(second) : Promise.resolve(0);
-let secondOut = '';
-second?.stdout.on('data', (c) => (secondOut += c));
-second?.stderr.on('data', (c) => (secondOut += c));
+const behaviour = files.filter((f) => f.startsWith('test/integration/') || f.startsWith('test/adversarial/'));
+const others = behaviour.length > 0 && process.env.GOLB_TEST_SECOND_ENGINE !== '0' ? ENGINES.filter((e) => e !== engine) : [];
+const passes = others.map((name) => {
+  const child = run(behaviour, { GOLB_ENGINE: name }, ['ignore', 'pipe', 'pipe']);
+  const pass = { name, out: '', done: exitCode(child) };
+  child.stdout.on('data', (c) => (pass.out += c));
+  child.stderr.on('data', (c) => (pass.out += c));
+  return pass;
+});
 const firstCode = await exitCode(run(files, {}, 'inherit'));
-const secondCode = await secondDone;
-if (second) {
-  process.stdout.write(`\n# ---- second pass: ${integration.length} integration files with GOLB_ENGINE=${other} ----\n${secondOut}`);
+const results = [];
+for (const pass of passes) {
+  const code = await pass.done;
+  process.stdout.write(`\n# ---- pass on engine ${pass.name}: ${behaviour.length} integration and adversarial files with GOLB_ENGINE=${pass.name} ----\n${pass.out}`);
+  results.push({ name: pass.name, code });
 }
-console.log(`# engines: ${engine} (all files) ${firstCode === 0 ? 'passed' : 'FAILED'}${second ? `; ${other} (integration) ${secondCode === 0 ? 'passed' : 'FAILED'}` : ''}`);
-process.exit(firstCode || secondCode);
+console.log(`# engines: ${engine} (all files) ${firstCode === 0 ? 'passed' : 'FAILED'}${results.map((r) => `; ${r.name} (integration + adversarial) ${r.code === 0 ? 'passed' : 'FAILED'}`).join('')}`);
+process.exit(firstCode || results.reduce((c, r) => c || r.code, 0));
