@@ -252,6 +252,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       current_version: '',
       started_unix_ms: String(traffic.startedAt),
     },
+    currentVersion: () => runtime?.version ?? '',
     apply,
     stats: () => buildStatsReport(table.values(), traffic, runtime !== undefined && !closing),
     healthView: () => buildHealthView(table.values()),

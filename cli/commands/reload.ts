@@ -3,57 +3,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../golbctl/base-command.js';
 import { toJson, type ConfigDiff, type ConfigErrorMessage, type DataPlaneResult, type ReloadDone } from '../golbctl/client.js';
 import { colorEnabled, formatDuration, paint, plural } from '../golbctl/format.js';
-
-/** The diff as "+ pool api", "- backend …", "~ backend … weight 1 → 3" lines. */
-export function diffLines(d: ConfigDiff): string[] {
-  const lines: string[] = [];
-  const add = (sign: string, kind: string, items: string[]) => {
-    for (const item of items) lines.push(`${sign} ${kind} ${item}`);
-  };
-  add('+', 'pool', d.pools_added);
-  add('-', 'pool', d.pools_removed);
-  add('~', 'pool', d.pools_changed);
-  add('+', 'backend', d.backends_added);
-  add('-', 'backend', d.backends_removed);
-  add('~', 'backend', d.backends_changed);
-  add('+', 'route', d.routes_added);
-  add('-', 'route', d.routes_removed);
-  add('~', 'route', d.routes_changed);
-  add('~', 'setting', d.settings_changed);
-  return lines;
-}
-
-/** "1 pool added, 2 backends removed" (or "no pool, backend or route changes"). */
-export function diffSummary(d: ConfigDiff): string {
-  const parts: string[] = [];
-  const count = (items: string[], what: string, how: string) => {
-    if (items.length > 0) parts.push(`${plural(items.length, what)} ${how}`);
-  };
-  count(d.pools_added, 'pool', 'added');
-  count(d.pools_removed, 'pool', 'removed');
-  count(d.pools_changed, 'pool', 'changed');
-  count(d.backends_added, 'backend', 'added');
-  count(d.backends_removed, 'backend', 'removed');
-  count(d.backends_changed, 'backend', 'changed');
-  count(d.routes_added, 'route', 'added');
-  count(d.routes_removed, 'route', 'removed');
-  count(d.routes_changed, 'route', 'changed');
-  count(d.settings_changed, 'setting', 'changed');
-  return parts.length > 0 ? parts.join(', ') : 'no pool, backend or route changes';
-}
-
-const EMPTY_DIFF: ConfigDiff = {
-  pools_added: [],
-  pools_removed: [],
-  pools_changed: [],
-  backends_added: [],
-  backends_removed: [],
-  backends_changed: [],
-  routes_added: [],
-  routes_removed: [],
-  routes_changed: [],
-  settings_changed: [],
-};
+import { diffLines, diffSummary, EMPTY_DIFF } from '../../proto/config-diff.js';
 
 export default class Reload extends BaseCommand<typeof Reload> {
   static override summary = 'Validate a config and roll it out to every data plane, showing each ACK/NACK.';

@@ -3,7 +3,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { AdminHandlers } from '../../proto/gen/golb/v1/Admin.js';
 import type { BackendRef } from '../../proto/gen/golb/v1/BackendRef.js';
-import type { ConfigDiff } from '../../proto/gen/golb/v1/ConfigDiff.js';
 import type { ConfigError as ConfigErrorMessage } from '../../proto/gen/golb/v1/ConfigError.js';
 import type { ReloadEvent } from '../../proto/gen/golb/v1/ReloadEvent.js';
 import type { ReloadRequest__Output } from '../../proto/gen/golb/v1/ReloadRequest.js';
@@ -12,7 +11,7 @@ import { authorized, UNAUTHENTICATED } from '../auth.js';
 import { aggregate, dataPlaneInfo, toFleetStats, type FleetAggregate } from '../aggregate/fleet-stats.js';
 import { formatConfigError, type ConfigError } from '../config/errors.js';
 import type { Candidate, ConfigStore } from '../config-store.js';
-import { diffSnapshots } from '../snapshot/diff.js';
+import { diffSnapshots, toConfigDiff } from '../snapshot/diff.js';
 import type { SyncServer } from '../sync/sync-server.js';
 
 export interface AdminServiceDeps {
@@ -183,7 +182,7 @@ export class AdminService {
       return;
     }
     const previous = store.snapshot;
-    const diff = toDiffMessage(diffSnapshots(previous, candidate.snapshot));
+    const diff = toConfigDiff(diffSnapshots(previous, candidate.snapshot));
     if (req.dry_run) {
       call.write({ accepted: { version: candidate.snapshot.version, previous_version: previous?.version ?? '', diff, dry_run: true, unchanged: candidate.snapshot.version === previous?.version, dataplanes: [] } });
       call.end();
@@ -247,19 +246,4 @@ function dedupe(refs: BackendRef[]): BackendRef[] {
 
 export function errorMessage(e: ConfigError): ConfigErrorMessage {
   return { file: e.file, line: e.line, col: e.col, message: e.severity === 'warning' ? `warning: ${e.message}` : e.message, formatted: formatConfigError(e) };
-}
-
-function toDiffMessage(d: ReturnType<typeof diffSnapshots>): ConfigDiff {
-  return {
-    pools_added: d.poolsAdded,
-    pools_removed: d.poolsRemoved,
-    pools_changed: d.poolsChanged,
-    backends_added: d.backendsAdded,
-    backends_removed: d.backendsRemoved,
-    backends_changed: d.weightsChanged.map((w) => `${w.id} weight ${w.from} → ${w.to}`),
-    routes_added: d.routesAdded,
-    routes_removed: d.routesRemoved,
-    routes_changed: d.routesChanged,
-    settings_changed: [],
-  };
 }

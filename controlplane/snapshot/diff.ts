@@ -1,6 +1,7 @@
 // What changes between two snapshots, for `golbctl reload --dry-run` and the reload log:
 // pools and backends by name / id, weights, routes by their match (and order), other settings.
 import type { PoolSpec, RouteSpec, Snapshot } from '../../proto/index.js';
+import type { ConfigDiff } from '../../proto/config-diff.js';
 import { canonicalJson } from './build-snapshot.js';
 
 export interface SnapshotDiff {
@@ -115,19 +116,18 @@ function diffRoutes(a: readonly RouteSpec[], b: readonly RouteSpec[], d: Snapsho
   });
 }
 
-/** One human line per change, e.g. "+ backend api/127.0.0.1:9003", "~ weight api/127.0.0.1:9001 3 → 5". */
-export function summarizeDiff(d: SnapshotDiff): string[] {
-  const lines: string[] = [
-    ...d.poolsAdded.map((p) => `+ pool ${p}`),
-    ...d.poolsRemoved.map((p) => `- pool ${p}`),
-    ...d.poolsChanged.map((p) => `~ pool ${p}`),
-    ...d.backendsAdded.map((id) => `+ backend ${id}`),
-    ...d.backendsRemoved.map((id) => `- backend ${id}`),
-    ...d.weightsChanged.map((w) => `~ weight ${w.id} ${w.from} → ${w.to}`),
-    ...d.routesAdded.map((r) => `+ route ${r}`),
-    ...d.routesRemoved.map((r) => `- route ${r}`),
-    ...d.routesChanged.map((r) => `~ route ${r}`),
-    ...(d.settingsChanged ?? []).map((s) => `~ ${s}`),
-  ];
-  return lines.length === 0 ? ['no changes'] : lines;
+/** The wire form golbctl renders (proto/config-diff.ts). */
+export function toConfigDiff(d: SnapshotDiff): ConfigDiff {
+  return {
+    pools_added: d.poolsAdded,
+    pools_removed: d.poolsRemoved,
+    pools_changed: d.poolsChanged,
+    backends_added: d.backendsAdded,
+    backends_removed: d.backendsRemoved,
+    backends_changed: d.weightsChanged.map((w) => `${w.id} weight ${w.from} → ${w.to}`),
+    routes_added: d.routesAdded,
+    routes_removed: d.routesRemoved,
+    routes_changed: d.routesChanged,
+    settings_changed: d.settingsChanged,
+  };
 }

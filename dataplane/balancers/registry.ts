@@ -7,6 +7,7 @@ import { createPowerOfTwo } from './power-of-two.js';
 import { createRandom } from './random.js';
 import { createRoundRobin } from './round-robin.js';
 import { createWeightedRoundRobin } from './weighted-round-robin.js';
+import { ALGORITHMS, canonicalAlgorithm, type AlgorithmName } from '../../proto/names.js';
 
 const FACTORIES = {
   round_robin: createRoundRobin,
@@ -16,38 +17,17 @@ const FACTORIES = {
   consistent_hash: createConsistentHash,
   random: createRandom,
   power_of_two: createPowerOfTwo,
-} as const satisfies Record<string, BalancerFactory>;
+} as const satisfies Record<AlgorithmName, BalancerFactory>;
 
-type AlgorithmName = keyof typeof FACTORIES;
-
-/** The canonical algorithm names. */
-export const ALGORITHMS: readonly string[] = Object.freeze(Object.keys(FACTORIES));
-
-/** Other accepted spellings (after lower-casing and turning `-` into `_`). */
-const ALIASES: Readonly<Record<string, AlgorithmName>> = {
-  least_conn: 'least_connections',
-  weighted: 'weighted_round_robin',
-  wrr: 'weighted_round_robin',
-  rr: 'round_robin',
-  p2c: 'power_of_two',
-  iphash: 'ip_hash',
-  consistent: 'consistent_hash',
-  ketama: 'consistent_hash',
-};
-
-function isCanonical(name: string): name is AlgorithmName {
-  return Object.prototype.hasOwnProperty.call(FACTORIES, name);
-}
+/** The canonical algorithm names, in the product's order (proto/names.ts). */
+export { ALGORITHMS };
 
 /**
  * The canonical name for `name`, or undefined when it names no algorithm. Case-insensitive;
  * `-` and `_` are interchangeable; surrounding whitespace is ignored. "Least-Conn" → "least_connections".
+ * Snapshots carry canonical names only; the spellings are the config language's (proto/names.ts).
  */
-export function canonicalAlgorithm(name: string): string | undefined {
-  const normalized = name.trim().toLowerCase().replaceAll('-', '_');
-  if (isCanonical(normalized)) return normalized;
-  return Object.prototype.hasOwnProperty.call(ALIASES, normalized) ? ALIASES[normalized] : undefined;
-}
+export { canonicalAlgorithm };
 
 export function isKnownAlgorithm(name: string): boolean {
   return canonicalAlgorithm(name) !== undefined;
@@ -60,6 +40,6 @@ export function createBalancer<T extends BalancerTarget>(
   options: BalancerOptions = {},
 ): Balancer<T> {
   const canonical = canonicalAlgorithm(name);
-  if (canonical === undefined || !isCanonical(canonical)) throw new Error(`unknown algorithm "${name}"`);
+  if (canonical === undefined) throw new Error(`unknown algorithm "${name}"`);
   return FACTORIES[canonical](targets, options);
 }

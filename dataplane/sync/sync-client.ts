@@ -12,7 +12,10 @@ import type { StatsReport } from '../../proto/gen/golb/v1/StatsReport.js';
 export interface SyncClientOptions {
   /** host:port of the control plane's gRPC listener. */
   address: string;
+  /** Sent on every (re)connect; `current_version` is filled in from `currentVersion`. */
   hello: Hello;
+  /** The version being served now ('' before the first snapshot), so a control plane that restarted knows what runs. */
+  currentVersion?(): string;
   token?: string;
   credentials?: grpc.ChannelCredentials;
   /** Applies a snapshot; throws with the reason when it cannot (the client NACKs). */
@@ -104,7 +107,7 @@ export class SyncClient {
     });
     call.on('error', (err: grpc.ServiceError) => this.#onBroken(call, err.details || err.message));
     call.on('end', () => this.#onBroken(call, 'stream ended by control plane'));
-    const hello: Hello = { ...this.#opts.hello };
+    const hello: Hello = { ...this.#opts.hello, current_version: this.#opts.currentVersion?.() ?? '' };
     call.write({ hello });
     call.write({ health: { backends: this.#opts.healthView(), complete: true } });
   }

@@ -242,6 +242,17 @@ describe('golbctl', () => {
       assert.equal((await admin.stats()).version, baseVersion);
     });
 
+    it('--dry-run lists changed settings (cookie, limits) by name', async () => {
+      const settings = join(dir, 'settings.conf');
+      writeFileSync(settings, `${baseConfig}cookie ttl=1h\nmax_headers 50\n`);
+      const r = await golbctl(['reload', settings, '--dry-run']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^changes: 2 settings changed$/m);
+      assert.match(r.stdout, /^  ~ setting cookie$/m);
+      assert.match(r.stdout, /^  ~ setting limits$/m);
+      assert.equal((await admin.stats()).version, baseVersion);
+    });
+
     it('a valid file: new version, diff, each ACK, exit 0', async () => {
       const r = await golbctl(['reload', file()]);
       assert.equal(r.code, 0, r.stderr);

@@ -28,3 +28,12 @@ describe('algorithm and persistence names', () => {
     assert.equal(canonicalPersistence('random'), undefined);
   });
 });
+
+describe('one table of names for the whole product', () => {
+  it('the config language and the balancer registry accept exactly the same spellings', async () => {
+    const registry = await import('../../../dataplane/balancers/registry.js');
+    for (const spelling of ['rr', 'roundrobin', 'wrr', 'weighted', 'least_conn', 'leastconn', 'hash', 'ketama', 'consistent', 'p2c', 'iphash', 'least', 'fastest']) {
+      assert.equal(registry.canonicalAlgorithm(spelling), canonicalAlgorithm(spelling), spelling);
+    }
+  });
+});

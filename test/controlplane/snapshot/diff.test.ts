@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import type { Snapshot } from '../../../proto/index.js';
 import { parseConfig } from '../../../controlplane/config/load-config.js';
 import { buildSnapshot } from '../../../controlplane/snapshot/build-snapshot.js';
-import { diffSnapshots, summarizeDiff } from '../../../controlplane/snapshot/diff.js';
+import { diffSnapshots, toConfigDiff, type SnapshotDiff } from '../../../controlplane/snapshot/diff.js';
+import { diffLines, diffSummary } from '../../../proto/config-diff.js';
+
+const lines = (d: SnapshotDiff) => diffLines(toConfigDiff(d));
 
 function snap(lines: string[]): Snapshot {
   const r = parseConfig(lines.join('\n'), 'test.conf', { env: {} });
@@ -19,11 +22,12 @@ const base = [
   'route /health backend_pool=default',
 ];
 
-describe('diffSnapshots / summarizeDiff', () => {
-  it('says "no changes" for equal snapshots, even with lines moved', () => {
+describe('diffSnapshots / diffLines', () => {
+  it('has no lines for equal snapshots, even with lines moved', () => {
     const a = snap(base);
     const b = snap(['# comment', base[2]!, base[1]!, base[0]!, base[3]!, base[4]!]);
-    assert.deepEqual(summarizeDiff(diffSnapshots(a, b)), ['no changes']);
+    assert.deepEqual(lines(diffSnapshots(a, b)), []);
+    assert.equal(diffSummary(toConfigDiff(diffSnapshots(a, b))), 'no pool, backend or route changes');
   });
 
   it('reports added and removed backends and weight changes', () => {
@@ -34,7 +38,8 @@ describe('diffSnapshots / summarizeDiff', () => {
     assert.deepEqual(d.backendsRemoved, ['api/127.0.0.1:9002']);
     assert.deepEqual(d.weightsChanged, [{ id: 'api/127.0.0.1:9001', from: 3, to: 5 }]);
     assert.deepEqual(d.poolsChanged, []);
-    assert.deepEqual(summarizeDiff(d), ['+ backend api/127.0.0.1:9003', '- backend api/127.0.0.1:9002', '~ weight api/127.0.0.1:9001 3 → 5']);
+    assert.deepEqual(lines(d), ['+ backend api/127.0.0.1:9003', '- backend api/127.0.0.1:9002', '~ backend api/127.0.0.1:9001 weight 3 → 5']);
+    assert.equal(diffSummary(toConfigDiff(d)), '1 backend added, 1 backend removed, 1 backend changed');
   });
 
   it('reports pools added, removed and changed', () => {
@@ -44,7 +49,7 @@ describe('diffSnapshots / summarizeDiff', () => {
     assert.deepEqual([d.poolsAdded, d.poolsRemoved, d.poolsChanged], [['new'], ['old'], ['api']]);
     assert.deepEqual(d.backendsAdded, ['new/127.0.0.1:7002']);
     assert.deepEqual(d.backendsRemoved, ['old/127.0.0.1:7001']);
-    assert.deepEqual(summarizeDiff(d), [
+    assert.deepEqual(lines(d), [
       '+ pool new',
       '- pool old',
       '~ pool api',
@@ -65,14 +70,14 @@ describe('diffSnapshots / summarizeDiff', () => {
     assert.deepEqual(d.routesAdded, ['~^/v[0-9]+/ → api']);
     assert.deepEqual(d.routesRemoved, ['/api/* → api']);
     assert.deepEqual(d.routesChanged, ['/health → api']);
-    assert.deepEqual(summarizeDiff(d), ['+ route ~^/v[0-9]+/ → api', '- route /api/* → api', '~ route /health → api']);
+    assert.deepEqual(lines(d), ['+ route ~^/v[0-9]+/ → api', '- route /api/* → api', '~ route /health → api']);
     const swapped = diffSnapshots(a, snap([...base.slice(0, 3), base[4]!, base[3]!]));
     assert.deepEqual(swapped.routesChanged, ['/health → default', '/api/* → api']);
   });
 
   it('reports other settings and treats a first snapshot as all added', () => {
     const a = snap(base);
-    assert.deepEqual(summarizeDiff(diffSnapshots(a, snap([...base, 'cookie ttl=1h', 'default_backend api']))), ['~ default_pool', '~ cookie']);
+    assert.deepEqual(lines(diffSnapshots(a, snap([...base, 'cookie ttl=1h', 'default_backend api']))), ['~ setting default_pool', '~ setting cookie']);
     const first = diffSnapshots(undefined, a);
     assert.deepEqual(first.poolsAdded, ['api', 'default']);
     assert.deepEqual(first.backendsAdded, ['api/127.0.0.1:9001', 'api/127.0.0.1:9002', 'default/127.0.0.1:8001']);
