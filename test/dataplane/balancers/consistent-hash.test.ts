@@ -3,21 +3,14 @@ import assert from 'node:assert/strict';
 import { createConsistentHash } from '../../../dataplane/balancers/consistent-hash.js';
 import { hash32 } from '../../../dataplane/balancers/hash.js';
 import type { Balancer, BalancerOptions, BalancerTarget, PickContext } from '../../../dataplane/balancers/balancer.js';
+import { pickContext, scripted } from '../../kit/balancing.js';
 
 type T = BalancerTarget;
 const POOL: T[] = ['alpha', 'bravo', 'charlie', 'delta'].map((name) => ({ id: `pool-a/http://${name}:8080`, weight: 1 }));
 const KEYS = Array.from({ length: 2000 }, (_, i) => `/users/${i}`);
-const ctx = (key: string | undefined, down: readonly string[] = [], loads: Record<string, number> = {}): PickContext<T> => ({
-  isAvailable: (t) => !down.includes(t.id),
-  load: (t) => loads[t.id] ?? 0,
-  key,
-});
+const ctx = (key: string | undefined, down: readonly string[] = [], loads: Record<string, number> = {}): PickContext<T> => pickContext({ key, down, loads });
 const assignment = (b: Balancer<T>, down: readonly string[] = []): Map<string, string> =>
   new Map(KEYS.map((k) => [k, b.pick(ctx(k, down))!.id]));
-const scripted = (values: number[]): (() => number) => {
-  let i = 0;
-  return () => values[i++ % values.length]!;
-};
 
 describe('consistent_hash', () => {
   it('maps a key to the same target from separately built rings, whatever the target order', () => {

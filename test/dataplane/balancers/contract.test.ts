@@ -5,29 +5,15 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BalancerTarget, PickContext } from '../../../dataplane/balancers/balancer.js';
 import { ALGORITHMS, createBalancer } from '../../../dataplane/balancers/registry.js';
+import { pickContext, seeded } from '../../kit/balancing.js';
 
 interface T extends BalancerTarget {
   readonly id: string;
   readonly weight: number;
 }
 
-/** Deterministic uniform [0, 1) (mulberry32), so random algorithms are scripted. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function ctx(opts: { available?: (t: T) => boolean; load?: Map<string, number>; key?: string } = {}): PickContext<T> {
-  return {
-    isAvailable: opts.available ?? (() => true),
-    load: (t) => opts.load?.get(t.id) ?? 0,
-    key: opts.key,
-  };
+  return pickContext({ available: opts.available, loads: opts.load, key: opts.key });
 }
 
 const three: T[] = [

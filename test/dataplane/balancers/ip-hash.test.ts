@@ -2,15 +2,12 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createIpHash } from '../../../dataplane/balancers/ip-hash.js';
 import type { BalancerTarget, PickContext } from '../../../dataplane/balancers/balancer.js';
+import { pickContext } from '../../kit/balancing.js';
 
 type T = BalancerTarget;
 const equal = (ids: string[]): T[] => ids.map((id) => ({ id, weight: 1 }));
 const POOL = equal(['http://10.1.0.1:80', 'http://10.1.0.2:80', 'http://10.1.0.3:80', 'http://10.1.0.4:80']);
-const ctx = (key: string | undefined, down: readonly string[] = []): PickContext<T> => ({
-  isAvailable: (t) => !down.includes(t.id),
-  load: () => 0,
-  key,
-});
+const ctx = (key: string | undefined, down: readonly string[] = []): PickContext<T> => pickContext({ key, down });
 const clients = Array.from({ length: 1000 }, (_, i) => `192.168.${i >> 8}.${i & 255}`);
 
 describe('ip_hash', () => {

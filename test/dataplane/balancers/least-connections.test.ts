@@ -2,14 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLeastConnections } from '../../../dataplane/balancers/least-connections.js';
 import type { Balancer, BalancerTarget, PickContext } from '../../../dataplane/balancers/balancer.js';
+import { equal, pickContext, picks } from '../../kit/balancing.js';
 
 type T = BalancerTarget;
-const ctxWith = (loads: Record<string, number>, down = ''): PickContext<T> => ({
-  isAvailable: (t) => !down.includes(t.id),
-  load: (t) => loads[t.id] ?? 0,
-});
-const picks = (b: Balancer<T>, n: number, c: PickContext<T>): string => Array.from({ length: n }, () => b.pick(c)?.id ?? '-').join('');
-const equal = (ids: string): T[] => [...ids].map((id) => ({ id, weight: 1 }));
+const ctxWith = (loads: Record<string, number>, down = ''): PickContext<T> => pickContext({ loads, down });
 
 describe('least_connections', () => {
   const single: Array<[name: string, targets: T[], loads: Record<string, number>, down: string, expected: string]> = [

@@ -2,18 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPowerOfTwo } from '../../../dataplane/balancers/power-of-two.js';
 import type { BalancerTarget, PickContext } from '../../../dataplane/balancers/balancer.js';
+import { equal, pickContext, scripted } from '../../kit/balancing.js';
 
 type T = BalancerTarget;
-const scripted = (values: number[]) => {
-  let i = 0;
-  const fn = () => values[i++ % values.length]!;
-  return Object.assign(fn, { calls: () => i });
-};
-const ctx = (loads: Record<string, number>, down = ''): PickContext<T> => ({
-  isAvailable: (t) => !down.includes(t.id),
-  load: (t) => loads[t.id] ?? 0,
-});
-const equal = (ids: string): T[] => [...ids].map((id) => ({ id, weight: 1 }));
+const ctx = (loads: Record<string, number>, down = ''): PickContext<T> => pickContext({ loads, down });
 
 describe('power_of_two', () => {
   const cases: Array<[name: string, targets: T[], loads: Record<string, number>, down: string, randoms: number[], expected: string]> = [

@@ -2,14 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRandom } from '../../../dataplane/balancers/random.js';
 import type { BalancerTarget, PickContext } from '../../../dataplane/balancers/balancer.js';
+import { pickContext, scripted, weighted } from '../../kit/balancing.js';
 
 type T = BalancerTarget;
-const scripted = (values: number[]): (() => number) => {
-  let i = 0;
-  return () => values[i++ % values.length]!;
-};
-const ctx = (down = ''): PickContext<T> => ({ isAvailable: (t) => !down.includes(t.id), load: () => 0 });
-const weighted = (weights: number[]): T[] => weights.map((weight, i) => ({ id: 'abcd'[i]!, weight }));
+const ctx = (down = ''): PickContext<T> => pickContext({ down });
 
 describe('random', () => {
   const cases: Array<[name: string, weights: number[], down: string, randoms: number[], expected: string]> = [

@@ -2,10 +2,11 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALGORITHMS, canonicalAlgorithm, createBalancer, isKnownAlgorithm } from '../../../dataplane/balancers/registry.js';
 import type { BalancerTarget, PickContext } from '../../../dataplane/balancers/balancer.js';
+import { pickContext } from '../../kit/balancing.js';
 
 type T = BalancerTarget;
 const TARGETS: T[] = [{ id: 'a', weight: 5 }, { id: 'b', weight: 1 }, { id: 'c', weight: 1 }];
-const ctx = (down = '', key?: string): PickContext<T> => ({ isAvailable: (t) => !down.includes(t.id), load: () => 0, key });
+const ctx = (down = '', key?: string): PickContext<T> => pickContext({ down, key });
 
 describe('balancer registry', () => {
   it('lists the 7 canonical algorithms', () => {

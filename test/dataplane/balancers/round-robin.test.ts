@@ -2,11 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRoundRobin } from '../../../dataplane/balancers/round-robin.js';
 import type { BalancerTarget, PickContext } from '../../../dataplane/balancers/balancer.js';
+import { equal, pickContext, picks } from '../../kit/balancing.js';
 
-const targets = (ids: string): BalancerTarget[] => [...ids].map((id) => ({ id, weight: 1 }));
-const ctx = (down = ''): PickContext<BalancerTarget> => ({ isAvailable: (t) => !down.includes(t.id), load: () => 0 });
-const picks = (b: { pick(c: PickContext<BalancerTarget>): BalancerTarget | undefined }, n: number, c = ctx()): string =>
-  Array.from({ length: n }, () => b.pick(c)?.id ?? '-').join('');
+const targets = equal;
+const ctx = (down = ''): PickContext<BalancerTarget> => pickContext({ down });
 
 describe('round_robin', () => {
   const cases: Array<[name: string, ids: string, down: string, n: number, expected: string]> = [

@@ -2,11 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createWeightedRoundRobin } from '../../../dataplane/balancers/weighted-round-robin.js';
 import type { Balancer, BalancerTarget, PickContext } from '../../../dataplane/balancers/balancer.js';
+import { pickContext, picks, weighted } from '../../kit/balancing.js';
 
-const weighted = (weights: number[]): BalancerTarget[] => weights.map((weight, i) => ({ id: 'abcdef'[i]!, weight }));
-const ctx = (down = ''): PickContext<BalancerTarget> => ({ isAvailable: (t) => !down.includes(t.id), load: () => 0 });
-const picks = (b: Balancer<BalancerTarget>, n: number, c = ctx()): string =>
-  Array.from({ length: n }, () => b.pick(c)?.id ?? '-').join('');
+const ctx = (down = ''): PickContext<BalancerTarget> => pickContext({ down });
 const counts = (s: string): Record<string, number> => {
   const out: Record<string, number> = {};
   for (const ch of s) out[ch] = (out[ch] ?? 0) + 1;

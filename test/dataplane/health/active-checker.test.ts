@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { ActiveHealthChecker, runProbe } from '../../../dataplane/health/active-checker.js';
 import { BackendState } from '../../../dataplane/pools/backend-state.js';
 import { freePort } from '../../fakes/fake-backend.js';
+import { waitFor } from '../../kit/wait.js';
 
 const base = { enabled: true, type: 'http', path: '/health', interval_ms: 40, timeout_ms: 500, healthy_threshold: 2, unhealthy_threshold: 2, expected_status_min: 200, expected_status_max: 399, host: '' };
 
@@ -52,10 +53,10 @@ describe('active health checks', () => {
       assert.equal(state.isHealthy(Date.now()), true);
       assert.deepEqual(events, []);
       status = 500;
-      await waitUntil(() => !state.activeHealthy);
+      await waitFor('the backend to be marked unhealthy', () => !state.activeHealthy);
       assert.deepEqual(events, ['false: health check failed 2 times: GET /health answered 500']);
       status = 200;
-      await waitUntil(() => state.activeHealthy);
+      await waitFor('the backend to be marked healthy', () => state.activeHealthy);
       assert.deepEqual(events.at(-1), 'true: health check passed 2 times');
       assert.equal(events.length, 2);
     } finally {
@@ -69,7 +70,7 @@ describe('active health checks', () => {
     const checker = new ActiveHealthChecker({ onTransition: () => {} });
     try {
       checker.update([{ name: 'p', spec: base, backends: [{ state, url }] }]);
-      await waitUntil(() => !state.activeHealthy);
+      await waitFor('the backend to be marked unhealthy', () => !state.activeHealthy);
       checker.update([{ name: 'p', spec: { ...base, enabled: false }, backends: [{ state, url }] }]);
       assert.equal(state.activeHealthy, true);
     } finally {
@@ -78,11 +79,3 @@ describe('active health checks', () => {
     }
   });
 });
-
-async function waitUntil(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
