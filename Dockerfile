@@ -14,8 +14,8 @@ WORKDIR /app
 # `prepare` script compiles the sources, which are not copied yet; the build runs below.
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json ./
-COPY scripts/gen-proto.mjs ./scripts/
+COPY tsconfig.json tsconfig.dashboard.json ./
+COPY scripts/gen-proto.mjs scripts/copy-assets.mjs ./scripts/
 COPY proto ./proto
 COPY controlplane ./controlplane
 COPY dataplane ./dataplane

@@ -3,16 +3,16 @@ import { BaseCommand } from '../golbctl/base-command.js';
 import { num, toJson, type BackendSummary, type FleetStats } from '../golbctl/client.js';
 import { colorEnabled, formatDuration, formatMs, formatPercent, paint, plural, table, type Style } from '../golbctl/format.js';
 
-/** One word for a backend's state as the fleet sees it, and its colour. */
+const STATUS_STYLE: Record<string, Style> = { up: 'green', degraded: 'yellow', down: 'red', draining: 'yellow', maintenance: 'gray' };
+
+/** The control plane's word for a backend (up, degraded, down, draining, maintenance), its colour, and a drain's time left. */
 export function backendState(b: BackendSummary, now = Date.now()): { text: string; style: Style } {
-  if (b.admin_state === 'draining') {
+  const status = b.status || 'up';
+  if (status === 'draining') {
     const left = num(b.drain_deadline_unix_ms) - now;
     return { text: left > 0 ? `draining (${formatDuration(left)} left)` : 'draining', style: 'yellow' };
   }
-  if (b.admin_state === 'maintenance') return { text: 'maintenance', style: 'gray' };
-  if (!b.alive) return { text: 'down', style: 'red' };
-  if (b.dataplanes > 0 && b.healthy_on < b.dataplanes) return { text: 'degraded', style: 'yellow' };
-  return { text: 'up', style: 'green' };
+  return { text: status, style: STATUS_STYLE[status] ?? 'gray' };
 }
 
 export function renderStats(s: FleetStats, color = colorEnabled()): string {

@@ -4,7 +4,7 @@ import http from 'node:http';
 import type { FleetAggregate } from '../aggregate/fleet-stats.js';
 import { toApiStats } from '../aggregate/fleet-stats.js';
 import { renderMetrics } from '../aggregate/metrics.js';
-import { serveDashboard } from './dashboard.js';
+import { isDashboardAsset, serveDashboard, serveDashboardAsset } from './dashboard/serve.js';
 
 export interface AdminHttpSource {
   aggregate(): FleetAggregate;
@@ -27,7 +27,7 @@ export function createAdminHttpServer(src: AdminHttpSource): http.Server {
       switch (path) {
         case '/':
         case '/dashboard':
-          serveDashboard(req, res, src.aggregate());
+          serveDashboard(req, res, toApiStats(src.aggregate()));
           return;
         case '/api/health':
           send(200, 'application/json', JSON.stringify(src.health()));
@@ -39,6 +39,10 @@ export function createAdminHttpServer(src: AdminHttpSource): http.Server {
           send(200, 'text/plain; version=0.0.4; charset=utf-8', renderMetrics(src.aggregate()));
           return;
         default:
+          if (isDashboardAsset(path)) {
+            serveDashboardAsset(req, res, path);
+            return;
+          }
           send(404, 'application/json', JSON.stringify({ error: 'not found', endpoints: ['/', '/api/health', '/api/stats', '/metrics'] }));
       }
     } catch (err) {

@@ -3,11 +3,13 @@
 // doubles nothing); live gauges (in-flight, WebSockets, health) come from connected data planes.
 import type { Snapshot } from '../../proto/index.js';
 import type { FleetStats } from '../../proto/gen/golb/v1/FleetStats.js';
-import type { DataPlaneInfo } from '../../proto/gen/golb/v1/DataPlaneInfo.js';
+import type { DataPlaneInfo__Output as DataPlaneInfo } from '../../proto/gen/golb/v1/DataPlaneInfo.js';
 import type { BackendSummary } from '../../proto/gen/golb/v1/BackendSummary.js';
 import type { BackendStats__Output } from '../../proto/gen/golb/v1/BackendStats.js';
 import type { StatsReport__Output } from '../../proto/gen/golb/v1/StatsReport.js';
 import type { DataPlaneSession } from '../sync/sync-server.js';
+import type { ApiBackend, ApiStats } from './api-stats-shape.js';
+import { backendStatus, type BackendStatus } from './backend-status.js';
 
 export interface FleetSource {
   snapshot: Snapshot | undefined;
@@ -27,6 +29,8 @@ export interface BackendAggregate {
   healthyOn: number;
   dataplanes: number;
   alive: boolean;
+  /** The one word shown for it everywhere. */
+  status: BackendStatus;
   requests: number;
   errors: number;
   errorsByClass: Record<string, number>;
@@ -116,6 +120,7 @@ export function aggregate(src: FleetSource): FleetAggregate {
         healthyOn,
         dataplanes: reporting,
         alive: reporting === 0 || healthyOn > 0,
+        status: backendStatus(spec.admin_state.toLowerCase() as BackendAggregate['adminState'], healthyOn, reporting),
         requests: sum(reports, (r) => Number(r.requests)),
         errors: sum(reports, (r) => Number(r.errors)),
         errorsByClass,
@@ -216,14 +221,15 @@ function toSummary(b: BackendAggregate): BackendSummary {
     errors_by_class: Object.fromEntries(Object.entries(b.errorsByClass).map(([k, v]) => [k, String(v)])),
     alive: b.alive,
     drain_deadline_unix_ms: String(b.drainDeadline),
+    status: b.status,
   };
 }
 
 /** `/api/stats`: the original tool's JSON shape, fleet-wide, with pool/route/data-plane detail added. */
-export function toApiStats(a: FleetAggregate): Record<string, unknown> {
+export function toApiStats(a: FleetAggregate): ApiStats {
   const all = a.pools.flatMap((p) => p.backends);
   const total = sum(all, (b) => b.requests);
-  const backendJson = (b: BackendAggregate) => ({
+  const backendJson = (b: BackendAggregate): ApiBackend => ({
     url: b.url,
     alive: b.alive && b.adminState !== 'maintenance',
     weight: b.weight,
@@ -234,6 +240,7 @@ export function toApiStats(a: FleetAggregate): Record<string, unknown> {
     id: b.id,
     pool: b.pool,
     state: b.adminState,
+    status: b.status,
     healthyOn: b.healthyOn,
     dataplanes: b.dataplanes,
     inFlight: b.inFlight,

@@ -340,7 +340,8 @@ describe('golbctl', () => {
     });
 
     it('drain --wait reports what is still in flight when --timeout passes, exit 1', async () => {
-      b1.setMode('slow', { delayMs: 2500 });
+      // Long enough that golbctl (a fresh node process, slow to start on a busy machine) sees it in flight.
+      b1.setMode('slow', { delayMs: 10_000 });
       // Round robin: of two concurrent requests one lands on each backend.
       const pending = [request(cluster.dps[0]!.port, '/a'), request(cluster.dps[0]!.port, '/b')].map((p) => p.catch(() => null));
       await waitFor('a request in flight on b1', async () => (await admin.drainStatus({ backend: b1.url })).backends[0]?.in_flight === '1');

@@ -88,16 +88,19 @@ describe('fleet aggregation', () => {
     assert.equal(ra.sharePercent, (100 * 50) / 65);
     assert.equal(rb.healthyOn, 0);
     assert.equal(rb.alive, false, 'the one connected data plane sees it down');
+    assert.equal(rb.status, 'down');
+    assert.equal(ra.status, 'up');
     assert.equal(ra.p50LatencyMs, 3.5);
     assert.equal(agg.routes[0]?.hits, 66);
 
-    const api = toApiStats(agg) as { method: string; persistenceType: string; totalRequests: number; backends: Array<Record<string, unknown>> };
+    const api = toApiStats(agg);
     assert.equal(api.method, 'weighted_round_robin');
     assert.equal(api.persistenceType, 'none');
     assert.deepEqual(Object.keys(api.backends[0]!).slice(0, 7), ['url', 'alive', 'weight', 'requestCount', 'errorCount', 'loadPercentage', 'responseTimeAvg']);
     assert.equal(api.backends[0]!.url, 'http://127.0.0.1:8001');
     assert.equal(api.backends[0]!.loadPercentage, 76.92);
     assert.equal(api.backends[0]!.responseTimeAvg, 3);
+    assert.deepEqual(api.backends.map((b) => b.status), [ra.status, rb.status], '/api/stats shows the same word as golbctl');
   });
 
   it('renders Prometheus text with per-backend and per-data-plane labels', () => {
