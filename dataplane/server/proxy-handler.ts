@@ -30,6 +30,8 @@ export interface ProxyHandlerDeps {
   isClosing?(): boolean;
   /** Listener speaks TLS: X-Forwarded-Proto and the cookie's Secure flag follow it. */
   secure?: boolean;
+  /** Operator log (a pool entering or leaving panic); console.log when not given. */
+  log?: (line: string) => void;
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -338,10 +340,10 @@ export class ProxyHandler {
     if (panic) this.#panicking.add(pool.name);
     else this.#panicking.delete(pool.name);
     const threshold = pool.spec.panic_threshold_percent;
-    console.warn(
+    (this.#deps.log ?? console.log)(
       panic
-        ? `[dataplane] pool ${pool.name}: panic, under ${threshold}% of its primaries healthy: balancing over every ready primary, health ignored`
-        : `[dataplane] pool ${pool.name}: out of panic`,
+        ? `[health] pool ${pool.name} in panic: under ${threshold}% of its ready primaries healthy, balancing over all of them, health ignored`
+        : `[health] pool ${pool.name} out of panic`,
     );
   }
 }

@@ -144,6 +144,7 @@ describe('passive health with errors=5xx', () => {
 describe('panic threshold', () => {
   let apps: App[];
   let cluster: Cluster;
+  const logged: string[] = [];
   before(async () => {
     apps = await Promise.all(['a', 'b', 'c'].map(startApp));
     apps[1]!.healthy = false;
@@ -152,6 +153,7 @@ describe('panic threshold', () => {
       `method round_robin\nhealth_check path=/health interval=100ms timeout=1s fall=1 rise=1\n` +
         apps.map((a) => `backend ${a.url} pool=brave\nbackend ${a.url} pool=calm`).join('\n') +
         `\npool brave panic_threshold=50%\nroute /brave/* backend_pool=brave\nroute /calm/* backend_pool=calm\n`,
+      { dp: { log: (line) => logged.push(line) } },
     );
   });
   after(async () => {
@@ -166,5 +168,6 @@ describe('panic threshold', () => {
     assert.deepEqual(tally(brave.map((r) => `${r.status} ${r.backend}`)), { '200 a': 10, '200 b': 10, '200 c': 10 });
     const calm = await sequence(port, '/calm/x', 10);
     assert.deepEqual(tally(calm.map((r) => `${r.status} ${r.backend}`)), { '200 a': 10 });
+    assert.deepEqual(logged.filter((l) => l.includes('panic')), ['[health] pool brave in panic: under 50% of its ready primaries healthy, balancing over all of them, health ignored']);
   });
 });
