@@ -90,6 +90,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     current: () => runtime,
     stats: traffic,
     onHealth,
+    log,
     isClosing: () => closing,
     onTunnel: (tunnel, backend) => {
       tunnels.set(tunnel, { backend });

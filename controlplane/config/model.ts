@@ -29,6 +29,10 @@ export interface PassiveHealthConfig {
   maxFailures: number;
   ejectionMs: number;
   maxEjectionMs: number;
+  /** What counts as a failed response: 502/503/504 only (`gateway`), or any 5xx. */
+  errors: 'gateway' | '5xx';
+  /** Most of a pool (%) passive health may eject at once; one backend may always be ejected. */
+  maxEjectionPercent: number;
 }
 
 export interface TimeoutsConfig {
@@ -70,6 +74,8 @@ export interface PoolConfig {
   hashBalanceFactor: number;
   healthCheck: HealthCheckConfig;
   passiveHealth: PassiveHealthConfig;
+  /** Healthy share (%) of the ready primaries below which health is ignored; 0 = off. */
+  panicThresholdPercent: number;
   timeouts: TimeoutsConfig;
   /** In file order. */
   backends: BackendConfig[];
@@ -162,7 +168,12 @@ export const DEFAULT_PASSIVE_HEALTH: Readonly<PassiveHealthConfig> = {
   maxFailures: 5,
   ejectionMs: 10_000,
   maxEjectionMs: 300_000,
+  errors: 'gateway',
+  maxEjectionPercent: 50,
 };
+
+/** Off: a pool whose backends are all unhealthy answers 503 (see docs/config.md, panic_threshold). */
+export const DEFAULT_PANIC_THRESHOLD_PERCENT = 0;
 
 export const DEFAULT_TIMEOUTS: Readonly<TimeoutsConfig> = {
   connectMs: 5000,

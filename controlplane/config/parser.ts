@@ -32,6 +32,7 @@ import {
   parseDuration,
   parseHashKey,
   parseInteger,
+  parsePercent,
   parseSize,
   parseWeight,
   UINT32_MAX,
@@ -82,6 +83,7 @@ export interface PoolSettings {
   persistence: PersistenceName | null;
   hashKey: HashKeyConfig | null;
   hashBalanceFactor: number | null;
+  panicThresholdPercent: number | null;
   healthCheck: Partial<HealthCheckConfig>;
   passiveHealth: Partial<PassiveHealthConfig>;
   timeouts: Partial<TimeoutsConfig>;
@@ -184,6 +186,7 @@ function emptySettings(): PoolSettings {
     persistence: null,
     hashKey: null,
     hashBalanceFactor: null,
+    panicThresholdPercent: null,
     healthCheck: {},
     passiveHealth: {},
     timeouts: {},
@@ -658,7 +661,15 @@ const handleBackend: Handler = (p, st, args) => {
   pool.backends.push({ ...address, weight, maxConnections, backup, down, line: urlTok.line, col: urlTok.col });
 };
 
-const POOL_ATTRS = ['method', 'algorithm', 'persistence', 'hash_key', 'hash_balance_factor'];
+const handlePanicThreshold: Handler = (p, st, args) => {
+  const [t] = p.positionals(st, args, 1, 'a percentage (0% = off)', ['pool']) ?? [];
+  if (t === undefined) return;
+  const target = p.settingsTarget(args, 'panic_threshold');
+  const v = p.value(parsePercent(t.text, 'panic_threshold'), posOf(t));
+  if (v !== undefined && target !== undefined) target.panicThresholdPercent = v;
+};
+
+const POOL_ATTRS = ['method', 'algorithm', 'persistence', 'hash_key', 'hash_balance_factor', 'panic_threshold'];
 
 const handlePool: Handler = (p, st, args) => {
   const [nameTok] = p.positionals(st, args, 1, 'a pool name', POOL_ATTRS) ?? [];
@@ -681,6 +692,11 @@ const handlePool: Handler = (p, st, args) => {
   if (f !== undefined) {
     const v = p.value(parseBalanceFactor(f.value), f.pos);
     if (v !== undefined) pool.hashBalanceFactor = v;
+  }
+  const pt = args.attrs.get('panic_threshold');
+  if (pt !== undefined) {
+    const v = p.value(parsePercent(pt.value, 'panic_threshold'), pt.pos);
+    if (v !== undefined) pool.panicThresholdPercent = v;
   }
 };
 
@@ -767,7 +783,7 @@ const handleHealthCheck: Handler = (p, st, args) => {
   if (target !== undefined) Object.assign(target.healthCheck, hc);
 };
 
-const PASSIVE_ATTRS = ['max_fails', 'fail_timeout', 'max_ejection', 'pool'];
+const PASSIVE_ATTRS = ['max_fails', 'fail_timeout', 'max_ejection', 'max_ejection_percent', 'errors', 'pool'];
 
 const handlePassiveHealth: Handler = (p, st, args) => {
   const enabled = onOff(p, st, args, PASSIVE_ATTRS);
@@ -788,6 +804,17 @@ const handlePassiveHealth: Handler = (p, st, args) => {
   if (me !== undefined) {
     const v = p.value(parseDuration(me.value, 'max_ejection'), me.pos);
     if (v !== undefined) ph.maxEjectionMs = v;
+  }
+  const mp = args.attrs.get('max_ejection_percent');
+  if (mp !== undefined) {
+    const v = p.value(parsePercent(mp.value, 'max_ejection_percent'), mp.pos);
+    if (v !== undefined) ph.maxEjectionPercent = v;
+  }
+  const errors = args.attrs.get('errors');
+  if (errors !== undefined) {
+    const e = errors.value.toLowerCase();
+    if (e === 'gateway' || e === '5xx') ph.errors = e;
+    else p.error(errors.pos, `bad passive_health errors "${errors.value}" (expected gateway or 5xx)`);
   }
   if (target !== undefined) Object.assign(target.passiveHealth, ph);
 };
@@ -1082,6 +1109,7 @@ const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   hash_balance_factor: { handler: handleBalanceFactor, inBlock: true, global: true, attrs: [] },
   health_check: { handler: handleHealthCheck, inBlock: true, global: true, attrs: HEALTH_ATTRS },
   passive_health: { handler: handlePassiveHealth, inBlock: true, global: true, attrs: PASSIVE_ATTRS },
+  panic_threshold: { handler: handlePanicThreshold, inBlock: true, global: true, attrs: ['pool'] },
   timeout: { handler: handleTimeout, inBlock: true, global: true, attrs: ['pool'] },
   retries: { handler: handleRetries, inBlock: true, global: true, attrs: ['pool'] },
   pool: { handler: handlePool, inBlock: false, global: true, attrs: POOL_ATTRS },

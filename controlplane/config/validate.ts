@@ -8,6 +8,7 @@ import {
   DEFAULT_HEALTH_CHECK,
   DEFAULT_LIMITS,
   DEFAULT_PASSIVE_HEALTH,
+  DEFAULT_PANIC_THRESHOLD_PERCENT,
   DEFAULT_TIMEOUTS,
   type Config,
   type PoolConfig,
@@ -105,6 +106,7 @@ function resolvePool(p: DraftPool, global: PoolSettings): PoolConfig {
     hashBalanceFactor: p.hashBalanceFactor ?? global.hashBalanceFactor ?? 0,
     healthCheck: { ...DEFAULT_HEALTH_CHECK, ...global.healthCheck, ...p.healthCheck },
     passiveHealth: { ...DEFAULT_PASSIVE_HEALTH, ...global.passiveHealth, ...p.passiveHealth },
+    panicThresholdPercent: p.panicThresholdPercent ?? global.panicThresholdPercent ?? DEFAULT_PANIC_THRESHOLD_PERCENT,
     timeouts: { ...DEFAULT_TIMEOUTS, ...global.timeouts, ...p.timeouts },
     backends: p.backends.map((b) => ({
       url: b.url,

@@ -166,3 +166,10 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   const hint = closestName(word, candidates);
   return hint === undefined ? '' : `; did you mean "${hint}"?`;
 }
+
+/** A whole percentage 0–100, with or without the "%" sign: `50%`, `50`. */
+export function parsePercent(text: string, what: string): Parsed<number> {
+  const m = /^(\d{1,3})%?$/.exec(text);
+  if (!m || Number(m[1]) > 100) return fail(`bad percentage "${text}" for ${what} (expected 0% to 100%)`);
+  return ok(Number(m[1]));
+}

@@ -154,6 +154,8 @@ function poolSpec(p: PoolConfig, eff: { algorithm: string; persistence: string; 
       max_failures: p.passiveHealth.maxFailures,
       ejection_ms: p.passiveHealth.ejectionMs,
       max_ejection_ms: p.passiveHealth.maxEjectionMs,
+      errors: p.passiveHealth.errors,
+      max_ejection_percent: p.passiveHealth.maxEjectionPercent,
     },
     timeouts: {
       connect_ms: p.timeouts.connectMs,
@@ -165,6 +167,7 @@ function poolSpec(p: PoolConfig, eff: { algorithm: string; persistence: string; 
     backends,
     hash_balance_factor: p.hashBalanceFactor,
     line: p.line,
+    panic_threshold_percent: p.panicThresholdPercent,
   };
 }
 

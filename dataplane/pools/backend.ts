@@ -26,17 +26,20 @@ export class Backend implements BalancerTarget {
     this.state = state;
   }
 
-  /** May take a new session at `now`: ready, healthy, under its connection limit. */
-  acceptsNew(now: number): boolean {
-    return this.adminState === 'READY' && this.state.isHealthy(now) && this.#underLimit();
+  /**
+   * May take a new session at `now`: ready, healthy, under its connection limit. `ignoreHealth`:
+   * the pool is in panic (see panic-threshold.ts), only admin state and the limit apply.
+   */
+  acceptsNew(now: number, ignoreHealth = false): boolean {
+    return this.adminState === 'READY' && (ignoreHealth || this.state.isHealthy(now)) && this.#underLimit();
   }
 
   /**
    * May keep a client already pinned to it: a draining backend keeps its sticky clients until the
-   * drain deadline; maintenance takes nothing.
+   * drain deadline; maintenance takes nothing. `ignoreHealth` as for acceptsNew.
    */
-  acceptsSticky(now: number): boolean {
-    if (this.adminState === 'MAINTENANCE' || !this.state.isHealthy(now) || !this.#underLimit()) return false;
+  acceptsSticky(now: number, ignoreHealth = false): boolean {
+    if (this.adminState === 'MAINTENANCE' || !(ignoreHealth || this.state.isHealthy(now)) || !this.#underLimit()) return false;
     return this.adminState === 'READY' || this.drainDeadline === 0 || now < this.drainDeadline;
   }
 

@@ -6,11 +6,12 @@ import { nanoid } from 'nanoid';
 import type { PickContext } from '../balancers/balancer.js';
 import type { ForwardEngine, Tunnel } from '../forward/engine.js';
 import { buildUpstreamHeaders } from '../forward/headers.js';
-import { observePassive, type PassiveOutcome } from '../health/passive.js';
+import { observePassive, passiveOutcomeOf, type PassiveOutcome } from '../health/passive.js';
 import { clientIp } from '../persistence/client-ip.js';
 import type { SelectRequest, Selection } from '../persistence/selector.js';
 import type { Backend } from '../pools/backend.js';
 import type { HealthListener } from '../pools/backend-state.js';
+import { isInPanic } from '../pools/panic-threshold.js';
 import type { Pool } from '../pools/pool.js';
 import type { Runtime, RouteTarget } from '../runtime/runtime.js';
 import type { TrafficStats } from '../stats/traffic-stats.js';
@@ -29,26 +30,36 @@ export interface ProxyHandlerDeps {
   isClosing?(): boolean;
   /** Listener speaks TLS: X-Forwarded-Proto and the cookie's Secure flag follow it. */
   secure?: boolean;
+  /** Operator log (a pool entering or leaving panic); console.log when not given. */
+  log?: (line: string) => void;
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
 
-/** One attempt's view of availability: who may take the request now, minus backends already tried. */
+/**
+ * One attempt's view of availability: who may take the request now, minus backends already tried.
+ * In panic (the pool's panic threshold) health is ignored; admin state and limits are not.
+ */
 class Attempt implements PickContext<Backend> {
   readonly now = Date.now();
+  readonly panic: boolean;
   key?: string;
   tried: Backend[] | undefined;
 
+  constructor(pool: Pool) {
+    this.panic = isInPanic(pool.primaries, pool.backups, pool.spec.panic_threshold_percent, this.now);
+  }
+
   isAvailable(b: Backend): boolean {
-    return b.acceptsNew(this.now) && !this.wasTried(b);
+    return b.acceptsNew(this.now, this.panic) && !this.wasTried(b);
   }
 
   load(b: Backend): number {
     return b.state.load();
   }
 
-  readonly acceptsSticky = (b: Backend): boolean => b.acceptsSticky(this.now) && !this.wasTried(b);
+  readonly acceptsSticky = (b: Backend): boolean => b.acceptsSticky(this.now, this.panic) && !this.wasTried(b);
 
   wasTried(b: Backend): boolean {
     return this.tried !== undefined && this.tried.includes(b);
@@ -173,7 +184,8 @@ export class ProxyHandler {
     const pool = target.pool;
     const maxBody = p.runtime.maxBodyBytes;
     if (maxBody > 0 && req.headers['transfer-encoding'] !== undefined) limitChunkedBody(req, res, maxBody);
-    const attempt = new Attempt();
+    const attempt = new Attempt(pool);
+    this.#notePanic(pool, attempt.panic);
     const method = req.method ?? 'GET';
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
     const replayable = IDEMPOTENT.has(method) && !hasBody;
@@ -218,7 +230,7 @@ export class ProxyHandler {
           state.bytesIn += result.bytesIn;
           state.bytesOut += result.bytesOut;
           if (result.status >= 500) state.recordError('5xx');
-          this.#passive(pool, b, result.status >= 500 ? 'server-error' : 'success', now);
+          this.#passive(pool, b, passiveOutcomeOf(result.status), now);
           return;
         }
         case 'client-aborted':
@@ -233,7 +245,7 @@ export class ProxyHandler {
         }
         case 'failed': {
           state.recordError(result.errorClass);
-          this.#passive(pool, b, result.errorClass === 'timeout' || result.errorClass === 'connect-timeout' ? 'timeout' : 'server-error', now);
+          this.#passive(pool, b, result.errorClass === 'timeout' || result.errorClass === 'connect-timeout' ? 'timeout' : 'gateway-error', now);
           attempt.markTried(b);
           const timedOut = result.errorClass === 'timeout';
           lastFailure = timedOut
@@ -269,7 +281,8 @@ export class ProxyHandler {
       return;
     }
     const { target } = p;
-    const attempt = new Attempt();
+    const attempt = new Attempt(target.pool);
+    this.#notePanic(target.pool, attempt.panic);
     for (let n = 0; n < 1 + Math.max(target.timeouts.retries, target.pool.backends.length - 1); n++) {
       const backend = choose(target, p.select, attempt);
       if (!backend.target) break;
@@ -316,7 +329,22 @@ export class ProxyHandler {
 
   #passive(pool: Pool, b: Backend, outcome: PassiveOutcome, now: number): void {
     const spec = pool.spec.passive_health;
-    if (spec?.enabled) observePassive(b.state, spec, outcome, now, this.#deps.onHealth);
+    if (spec?.enabled) observePassive(b.state, spec, outcome, now, this.#deps.onHealth, pool.backends);
+  }
+
+  /** Pools in panic now, by name: one log line when a pool enters panic and one when it leaves. */
+  readonly #panicking = new Set<string>();
+
+  #notePanic(pool: Pool, panic: boolean): void {
+    if (panic === this.#panicking.has(pool.name)) return;
+    if (panic) this.#panicking.add(pool.name);
+    else this.#panicking.delete(pool.name);
+    const threshold = pool.spec.panic_threshold_percent;
+    (this.#deps.log ?? console.log)(
+      panic
+        ? `[health] pool ${pool.name} in panic: under ${threshold}% of its ready primaries healthy, balancing over all of them, health ignored`
+        : `[health] pool ${pool.name} out of panic`,
+    );
   }
 }
 

@@ -327,15 +327,27 @@ describe('config language: health, timeouts, limits, cookie, proxies', () => {
       maxFailures: 5,
       ejectionMs: 10_000,
       maxEjectionMs: 300_000,
+      errors: 'gateway',
+      maxEjectionPercent: 50,
     });
-    assert.deepEqual(parseOk(ONE_BACKEND + 'passive_health max_fails=3 fail_timeout=30s max_ejection=10m\n').pools[0]!.passiveHealth, {
-      enabled: true,
-      maxFailures: 3,
-      ejectionMs: 30_000,
-      maxEjectionMs: 600_000,
-    });
+    assert.deepEqual(
+      parseOk(ONE_BACKEND + 'passive_health max_fails=3 fail_timeout=30s max_ejection=10m max_ejection_percent=34% errors=5xx\n').pools[0]!.passiveHealth,
+      { enabled: true, maxFailures: 3, ejectionMs: 30_000, maxEjectionMs: 600_000, errors: '5xx', maxEjectionPercent: 34 },
+    );
     const c = parseOk(ONE_BACKEND + 'backend http://127.0.0.1:9001 pool=api\npassive_health off pool=api\n');
     assert.deepEqual(c.pools.map((p) => p.passiveHealth.enabled), [true, false]);
+  });
+
+  it('panic_threshold: off by default, global, per pool (directive, pool attribute, block)', () => {
+    assert.equal(parseOk(ONE_BACKEND).pools[0]!.panicThresholdPercent, 0);
+    const c = parseOk(
+      ONE_BACKEND +
+        'panic_threshold 30%\n' +
+        'backend http://127.0.0.1:9001 pool=api\npanic_threshold 50 pool=api\n' +
+        'pool web panic_threshold=70%\nbackend http://127.0.0.1:9002 pool=web\n' +
+        'upstream blk {\n  server http://127.0.0.1:9003;\n  panic_threshold 100%;\n}\n',
+    );
+    assert.deepEqual(c.pools.map((p) => [p.name, p.panicThresholdPercent]), [['default', 30], ['api', 50], ['web', 70], ['blk', 100]]);
   });
 
   it('timeout: pool kinds per pool or global, global-only kinds in limits, with defaults', () => {

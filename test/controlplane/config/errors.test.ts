@@ -101,6 +101,9 @@ describe('config errors: each class with its message and position', () => {
     ['settings for an unknown pool', B + 'health_check pool=nope path=/x\n', ['test.conf:2:19: health_check for unknown pool "nope"']],
     ['attribute given twice', 'backend http://127.0.0.1:8001 weight=1 weight=2\n', ['test.conf:1:40: attribute "weight" given twice']],
     ['bad status range', B + 'health_check status=500-200\n', ['test.conf:2:21: bad health_check status "500-200" (expected a code or a range like 200-399)']],
+    ['bad panic_threshold', B + 'panic_threshold 150%\n', ['test.conf:2:17: bad percentage "150%" for panic_threshold (expected 0% to 100%)']],
+    ['bad max_ejection_percent', B + 'passive_health max_ejection_percent=half\n', ['test.conf:2:37: bad percentage "half" for max_ejection_percent (expected 0% to 100%)']],
+    ['bad passive_health errors', B + 'passive_health errors=500\n', ['test.conf:2:23: bad passive_health errors "500" (expected gateway or 5xx)']],
     ['bad pool name', 'backend http://127.0.0.1:8001 pool=a/b\n' + B, ['test.conf:1:36: bad pool name "a/b" (use letters, digits, "_", "-" and ".")']],
   ];
   for (const [name, text, expected] of cases) {

@@ -47,7 +47,7 @@ describe('buildSnapshot', () => {
             expected_status_max: 399,
             host: '',
           },
-          passive_health: { enabled: true, max_failures: 5, ejection_ms: 10000, max_ejection_ms: 300000 },
+          passive_health: { enabled: true, max_failures: 5, ejection_ms: 10000, max_ejection_ms: 300000, errors: 'gateway', max_ejection_percent: 50 },
           timeouts: { connect_ms: 5000, response_ms: 60000, idle_ms: 60000, websocket_idle_ms: 0, retries: 2 },
           backends: [
             {
@@ -71,6 +71,7 @@ describe('buildSnapshot', () => {
           ],
           hash_balance_factor: 0,
           line: 2,
+          panic_threshold_percent: 0,
         },
       ],
       routes: [
