@@ -10,6 +10,7 @@ import { AdminService } from './admin/admin-service.js';
 import { createAdminHttpServer } from './admin/admin-http.js';
 import { ConfigStore, formatErrors, type Candidate, type Overrides } from './config-store.js';
 import { formatConfigError } from './config/errors.js';
+import { shutdownGrpcServer } from './grpc-shutdown.js';
 import { checkOverrides } from './snapshot/build-snapshot.js';
 import { SyncServer } from './sync/sync-server.js';
 
@@ -35,6 +36,8 @@ export interface ControlPlaneOptions {
   /** Cookie secret when the config sets none (default: GOLB_COOKIE_SECRET, else random per start). */
   cookieSecret?: string;
   log?: (line: string) => void;
+  /** On close, how long open gRPC calls (sync streams, Reload) may take to end before they are cancelled; default 2000. */
+  shutdownGraceMs?: number;
 }
 
 export interface ReloadOutcome {
@@ -161,11 +164,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       (closed ??= (async () => {
         admin.stop();
         sync.closeAll();
-        await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-        server.forceShutdown();
+        await shutdownGrpcServer(server, opts.shutdownGraceMs);
         if (adminServer) {
+          // Every connection goes at once: a client holding half a request cannot delay the exit.
+          const closedHttp = new Promise<void>((resolve) => adminServer!.close(() => resolve()));
           adminServer.closeAllConnections();
-          await new Promise<void>((resolve) => adminServer!.close(() => resolve()));
+          await closedHttp;
         }
       })()),
   };
