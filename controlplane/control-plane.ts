@@ -10,8 +10,10 @@ import { AdminService } from './admin/admin-service.js';
 import { createAdminHttpServer } from './admin/admin-http.js';
 import { ConfigStore, formatErrors, type Candidate, type Overrides } from './config-store.js';
 import { formatConfigError } from './config/errors.js';
+import { shutdownGrpcServer } from './grpc-shutdown.js';
 import { checkOverrides } from './snapshot/build-snapshot.js';
 import { SyncServer } from './sync/sync-server.js';
+import { GRPC_SERVER_OPTIONS } from './sync/stream-limits.js';
 
 export const CONTROL_PLANE_VERSION = '0.1.0';
 
@@ -35,6 +37,10 @@ export interface ControlPlaneOptions {
   /** Cookie secret when the config sets none (default: GOLB_COOKIE_SECRET, else random per start). */
   cookieSecret?: string;
   log?: (line: string) => void;
+  /** Most concurrent sync streams (--max-dataplanes; default 10000); more are refused with RESOURCE_EXHAUSTED. */
+  maxDataPlanes?: number;
+  /** On close, how long open gRPC calls (sync streams, Reload) may take to end before they are cancelled; default 2000. */
+  shutdownGraceMs?: number;
 }
 
 export interface ReloadOutcome {
@@ -74,7 +80,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     log('[golb] no cookie secret configured: a random one is used, so sticky sessions re-pin when the control plane restarts (set `cookie secret=...` or GOLB_COOKIE_SECRET)');
   }
 
-  const sync = new SyncServer({ token: opts.token, current: () => store.snapshot, log });
+  const sync = new SyncServer({ token: opts.token, current: () => store.snapshot, log, maxStreams: opts.maxDataPlanes });
   store.onChange((s: Snapshot) => sync.broadcast(s));
   store.commit(first);
   log(`[golb] config ${opts.configPath} loaded: version ${store.snapshot!.version}`);
@@ -89,7 +95,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const admin = new AdminService({ store, sync, token: opts.token, startedAt, log, apply });
 
   const proto = loadProto();
-  const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000 });
+  const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000, ...GRPC_SERVER_OPTIONS });
   server.addService(proto.golb.v1.Sync.service, sync.handlers);
   server.addService(proto.golb.v1.Admin.service, admin.handlers);
   const credentials = opts.tls
@@ -161,11 +167,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       (closed ??= (async () => {
         admin.stop();
         sync.closeAll();
-        await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-        server.forceShutdown();
+        await shutdownGrpcServer(server, opts.shutdownGraceMs);
         if (adminServer) {
+          // Every connection goes at once: a client holding half a request cannot delay the exit.
+          const closedHttp = new Promise<void>((resolve) => adminServer!.close(() => resolve()));
           adminServer.closeAllConnections();
-          await new Promise<void>((resolve) => adminServer!.close(() => resolve()));
+          await closedHttp;
         }
       })()),
   };

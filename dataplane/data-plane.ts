@@ -16,6 +16,7 @@ import type { Backend } from './pools/backend.js';
 import type { BackendState } from './pools/backend-state.js';
 import { BackendTable } from './pools/backend-table.js';
 import { Runtime } from './runtime/runtime.js';
+import { closeServerNow, createAdminServer } from './server/admin-server.js';
 import { ProxyHandler } from './server/proxy-handler.js';
 import { sendRawError } from './server/responses.js';
 import { buildHealthView, buildStatsReport } from './stats/stats-report.js';
@@ -219,22 +220,12 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
 
   let adminServer: http.Server | undefined;
   if (opts.adminPort !== undefined) {
-    adminServer = http.createServer((req, res) => {
-      const json = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      const path = (req.url ?? '/').split('?')[0];
-      if (path === '/ready' || path === '/readyz') {
-        const ok = runtime !== undefined && !closing;
-        json(ok ? 200 : 503, { ready: ok, version: runtime?.version ?? null, closing });
-      } else if (path === '/live' || path === '/healthz' || path === '/api/health') {
-        json(200, { status: 'ok', id, version: runtime?.version ?? null, controlPlaneConnected: sync?.connected ?? false });
-      } else if (path === '/api/stats') {
-        json(200, buildStatsReport(table.values(), traffic, runtime !== undefined));
-      } else {
-        json(404, { error: 'not found', endpoints: ['/ready', '/live', '/api/stats'] });
-      }
+    adminServer = createAdminServer({
+      id,
+      version: () => runtime?.version,
+      isClosing: () => closing,
+      isControlPlaneConnected: () => sync?.connected ?? false,
+      stats: () => buildStatsReport(table.values(), traffic, runtime !== undefined),
     });
     await listen(adminServer, opts.adminPort, opts.adminHost ?? '127.0.0.1');
   }
@@ -283,8 +274,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     checker.stop();
     sync?.stop();
     engine.close();
-    await new Promise<void>((r) => (adminServer ? adminServer.close(() => r()) : r()));
-    adminServer?.closeAllConnections();
+    if (adminServer) await closeServerNow(adminServer);
   }
 
   return {

@@ -32,6 +32,7 @@ Flags (all-in-one):
   --grpc-port N          control plane gRPC port for golbctl (default ${DEFAULT_GRPC_PORT})
   --listen ADDR          gRPC address (default 127.0.0.1)
   --token TOKEN          require this token on gRPC (env GOLB_TOKEN)
+  --max-dataplanes N     most data planes connected at once (default 10000)
   --shutdown-timeout MS  longest wait for in-flight requests on SIGTERM (default 30000)
   --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)
   --workers N|auto       N data-plane processes sharing the traffic port (auto = one per core;
@@ -45,6 +46,7 @@ Flags (all-in-one):
   --admin-port N         admin HTTP port (default 8081; --admin-port=-1 disables)
   --admin-listen ADDR    admin HTTP address (default 127.0.0.1)
   --token TOKEN          require this token on the sync stream and Admin RPCs (env GOLB_TOKEN)
+  --max-dataplanes N     most data planes connected at once (default 10000)
   --tls-cert FILE --tls-key FILE [--tls-ca FILE]   serve gRPC over TLS (mutual TLS with --tls-ca)
   --algorithm NAME --persistence TYPE --[no-]path-routing   as for all-in-one
 SIGHUP re-reads the config file; an invalid file changes nothing.`,
@@ -82,6 +84,7 @@ const OPTIONS = {
   'shutdown-timeout': { type: 'string' },
   engine: { type: 'string' },
   workers: { type: 'string' },
+  'max-dataplanes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -165,6 +168,7 @@ export async function main(argv: string[]): Promise<void> {
       token,
       tls,
       overrides,
+      maxDataPlanes: values['max-dataplanes'] === undefined ? undefined : intFlag(values['max-dataplanes'] as string, 'max-dataplanes', 0, 1),
       log,
     });
     const grpcShown = (values.listen as string | undefined) ?? '127.0.0.1';
