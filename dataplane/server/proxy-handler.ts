@@ -14,6 +14,7 @@ import type { HealthListener } from '../pools/backend-state.js';
 import type { Pool } from '../pools/pool.js';
 import type { Runtime, RouteTarget } from '../runtime/runtime.js';
 import type { TrafficStats } from '../stats/traffic-stats.js';
+import { sendContinue } from './expect-continue.js';
 import { readRequestTarget } from './request-target.js';
 import { sendError, sendRawError } from './responses.js';
 
@@ -197,6 +198,7 @@ export class ProxyHandler {
       state.requests++;
       state.inFlight++;
       const started = performance.now();
+      sendContinue(res);
       const result = await this.#deps.engine.forward({
         req,
         res,
