@@ -3,10 +3,11 @@
 // backpressure. Same outcomes as the http-proxy engine; WebSocket upgrades use the same tunnel.
 import type { OutgoingHttpHeaders } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { Pool } from 'undici';
+import { Pool, buildConnector } from 'undici';
 import type { ForwardEngine, ForwardRequest, ForwardResult, UpgradeRequest, UpgradeResult } from './engine.js';
 import { filterRawResponseHeaders } from './headers.js';
 import { CONNECT_ERRORS, hasBody } from './http-proxy-engine.js';
+import { dropInterimResponses } from './interim-responses.js';
 import { openWebSocketTunnel } from './websocket-tunnel.js';
 
 export interface UndiciEngineOptions {
@@ -38,12 +39,17 @@ class UpstreamPools {
     let entry = this.#byKey.get(key);
     if (!entry) {
       const keepAliveMs = idleMs > 0 ? idleMs : 600_000;
+      const connector = buildConnector({ timeout: connectMs > 0 ? connectMs : 0 });
       const pool = new Pool(url.origin, {
         connections: this.#maxSockets ?? null,
         pipelining: 1,
         keepAliveTimeout: keepAliveMs,
         keepAliveMaxTimeout: keepAliveMs,
-        connectTimeout: connectMs > 0 ? connectMs : 0,
+        connect: (opts, callback) =>
+          connector(opts, (...result) => {
+            if (result[1]) dropInterimResponses(result[1]);
+            callback(...result);
+          }),
         // Response timeouts are per request (dispatch options); a body may trickle as slowly as
         // it likes, as with the http-proxy engine.
         headersTimeout: 0,
@@ -83,6 +89,9 @@ class Exchange {
   #abort: ((err?: Error) => void) | undefined;
   #resume: (() => void) | undefined;
   #status = 0;
+  /** Bounds the wait for the final response head, 1xx or not; runs from the end of the request. */
+  #responseTimer: NodeJS.Timeout | undefined;
+  #responseTimedOut = false;
   #bytesIn = 0;
   #bytesOut = 0;
   /**
@@ -118,6 +127,7 @@ class Exchange {
   #settle(result: ForwardResult, listening = true): void {
     if (this.#done) return;
     this.#done = true;
+    clearTimeout(this.#responseTimer);
     const { req, res } = this.#f;
     // A retry on another backend adds its own listener to the same response.
     if (listening) res.off('close', this.onClose);
@@ -146,9 +156,20 @@ class Exchange {
     }
   }
 
+  onRequestSent(): void {
+    const ms = this.#f.timeouts.responseMs;
+    // A backend may answer before it has read the whole request: then there is nothing to wait for.
+    if (ms <= 0 || this.#done || this.#status !== 0) return;
+    this.#responseTimer = setTimeout(() => {
+      this.#responseTimedOut = true;
+      this.#abort?.(new Error(`no response within ${ms} ms`));
+    }, ms);
+  }
+
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     // 1xx interim responses are the backend's business with us, not the client's.
     if (statusCode < 200) return true;
+    clearTimeout(this.#responseTimer);
     const res = this.#f.res;
     if (this.#clientGone || res.destroyed) {
       this.#abort?.(CLIENT_GONE);
@@ -208,7 +229,7 @@ class Exchange {
     // The backend broke off after the status line went out: break the client connection so the
     // truncation is visible.
     if (responseStarted) res.destroy();
-    if (code === 'UND_ERR_HEADERS_TIMEOUT') return { outcome: 'failed', errorClass: 'timeout', error: message, requestSent: true, responseStarted };
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || this.#responseTimedOut) return { outcome: 'failed', errorClass: 'timeout', error: message, requestSent: true, responseStarted };
     const errorClass = err.name === 'HTTPParserError' || code?.startsWith('HPE_') || code === 'UND_ERR_INFO' ? 'protocol' : 'reset';
     return { outcome: 'failed', errorClass, error: message, requestSent: this.#connected, responseStarted };
   }
