@@ -117,6 +117,26 @@ backend ${backend.url}
     assert.deepEqual(backend.requests.slice(before).map((x) => x.url), []);
   });
 
+  it('never forwards a request pipelined between an answered one and a malformed one (the error closes the connection)', async () => {
+    // The issue's reproduction: the trailing `0\r\n\r\n` (left over from a CL.TE attempt) is a
+    // parse error, which makes the POST's answer close the connection; the GET between them
+    // would never be answered, so it must never be forwarded.
+    const before = backend.requests.length;
+    backend.setScript((req, conn) => {
+      if (req.method === 'POST') setTimeout(() => conn.socket.write(okResponse('main', req)), 100);
+      else conn.socket.write(okResponse('main', req));
+    });
+    try {
+      const r = await rawExchange(port, `POST /form HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabcGET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n0\r\n\r\n`, { timeoutMs: 5000 });
+      assert.deepEqual(parseResponses(r.text).map((x) => [x.status, x.body.trim(), x.headers.connection]), [[200, 'main POST /form', 'close']]);
+      assert.equal(r.closed, true);
+      await sleep(150);
+      assert.deepEqual(backend.requests.slice(before).map((x) => x.url), ['/form']);
+    } finally {
+      backend.setScript((req, conn) => conn.socket.write(okResponse('main', req)));
+    }
+  });
+
   it('answers three pipelined GETs in order, on one connection that stays open', async () => {
     const before = backend.requests.length;
     const r = await rawExchange(port, ['/1', '/2', '/3'].map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''), { responses: 3, timeoutMs: 5000 });
