@@ -89,9 +89,6 @@ class Exchange {
   #abort: ((err?: Error) => void) | undefined;
   #resume: (() => void) | undefined;
   #status = 0;
-  /** Bounds the wait for the final response head, 1xx or not; runs from the end of the request. */
-  #responseTimer: NodeJS.Timeout | undefined;
-  #responseTimedOut = false;
   #bytesIn = 0;
   #bytesOut = 0;
   /**
@@ -127,7 +124,6 @@ class Exchange {
   #settle(result: ForwardResult, listening = true): void {
     if (this.#done) return;
     this.#done = true;
-    clearTimeout(this.#responseTimer);
     const { req, res } = this.#f;
     // A retry on another backend adds its own listener to the same response.
     if (listening) res.off('close', this.onClose);
@@ -156,20 +152,11 @@ class Exchange {
     }
   }
 
-  onRequestSent(): void {
-    const ms = this.#f.timeouts.responseMs;
-    // A backend may answer before it has read the whole request: then there is nothing to wait for.
-    if (ms <= 0 || this.#done || this.#status !== 0) return;
-    this.#responseTimer = setTimeout(() => {
-      this.#responseTimedOut = true;
-      this.#abort?.(new Error(`no response within ${ms} ms`));
-    }, ms);
-  }
-
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     // 1xx interim responses are the backend's business with us, not the client's.
+    // (interim-responses.ts removes them before undici's parser, which would otherwise restart
+    // its headers timeout on each: this line only guards against one slipping through.)
     if (statusCode < 200) return true;
-    clearTimeout(this.#responseTimer);
     const res = this.#f.res;
     if (this.#clientGone || res.destroyed) {
       this.#abort?.(CLIENT_GONE);
@@ -229,7 +216,7 @@ class Exchange {
     // The backend broke off after the status line went out: break the client connection so the
     // truncation is visible.
     if (responseStarted) res.destroy();
-    if (code === 'UND_ERR_HEADERS_TIMEOUT' || this.#responseTimedOut) return { outcome: 'failed', errorClass: 'timeout', error: message, requestSent: true, responseStarted };
+    if (code === 'UND_ERR_HEADERS_TIMEOUT') return { outcome: 'failed', errorClass: 'timeout', error: message, requestSent: true, responseStarted };
     const errorClass = err.name === 'HTTPParserError' || code?.startsWith('HPE_') || code === 'UND_ERR_INFO' ? 'protocol' : 'reset';
     return { outcome: 'failed', errorClass, error: message, requestSent: this.#connected, responseStarted };
   }
