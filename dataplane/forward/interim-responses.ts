@@ -13,8 +13,7 @@ const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 /**
  * Where a response can start, and only there, the bytes are looked at: right after golb writes a
  * request head (undici writes each head as one latin1 string starting with the method; everything
- * else it writes as a string is chunk framing, which starts with CR or a hex digit, and bodies are
- * Buffers). With one request at a time per connection (pipelining 1), the next response head is
+ * else it writes as a string is chunk framing, which starts with CR, and bodies are Buffers). With one request at a time per connection (pipelining 1), the next response head is
  * the first thing the backend sends after it. Until a final (non-1xx) head has passed, incoming
  * bytes are held; each complete 1xx head (no body by definition) is dropped; a `101` passes, since
  * undici treats it as the protocol error it is here.
