@@ -17,6 +17,8 @@ import type { BackendState } from './pools/backend-state.js';
 import { BackendTable } from './pools/backend-table.js';
 import { Runtime } from './runtime/runtime.js';
 import { closeServerNow, createAdminServer } from './server/admin-server.js';
+import { awaitContinue } from './server/expect-continue.js';
+import { servePipelinedInOrder } from './server/pipelined-in-order.js';
 import { ProxyHandler } from './server/proxy-handler.js';
 import { sendRawError } from './server/responses.js';
 import { buildHealthView, buildStatsReport } from './stats/stats-report.js';
@@ -119,13 +121,19 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     headersTimeout: 10_000,
     keepAliveTimeout: 5_000,
   });
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const onRequest = servePipelinedInOrder((req: http.IncomingMessage, res: http.ServerResponse) => {
     inFlight++;
     // 'close' comes once per response; one shared listener, no closure per request.
     res.on('close', onResponseClose);
     if (closing) res.shouldKeepAlive = false;
     pauseIdleTimerUntilResponse(req.socket, res, server.timeout);
     handler.onRequest(req, res);
+  });
+  server.on('request', onRequest);
+  // Expect: 100-continue: no automatic 100; the handler sends it once it knows it will forward.
+  server.on('checkContinue', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    awaitContinue(res);
+    onRequest(req, res);
   });
   server.on('upgrade', handler.onUpgrade);
   // golb is not a forward proxy: CONNECT gets a status line instead of a silent close.

@@ -69,6 +69,7 @@ export function createHttpProxyEngine(options: AgentOptions = {}): ForwardEngine
   const agents = new UpstreamAgents(options);
   const exchanges = new WeakMap<IncomingMessage, Exchange>();
   const proxy = httpProxy.createProxyServer({ xfwd: false, prependPath: false, selfHandleResponse: true, ws: false });
+  dropFramingRewrite(proxy);
   // Errors arrive through each call's callback; these listeners only keep stray ones from crashing the process.
   proxy.on('error', () => {});
   proxy.on('econnreset', () => {});
@@ -222,6 +223,19 @@ export function createHttpProxyEngine(options: AgentOptions = {}): ForwardEngine
       proxy.close();
     },
   };
+}
+
+/**
+ * http-proxy's `deleteLength` pass gives a DELETE or OPTIONS without Content-Length a
+ * `Content-Length: 0` and drops Transfer-Encoding, then pipes the body anyway: a chunked body
+ * reaches the backend unframed, and the backend reads it as a second request (smuggling). golb
+ * frames every body itself (buildUpstreamHeaders), so the pass goes; test/adversarial/framing.test.ts
+ * notices if an http-proxy upgrade brings it back under another name.
+ */
+function dropFramingRewrite(proxy: httpProxy): void {
+  const passes = (proxy as unknown as { webPasses?: Array<(...args: unknown[]) => unknown> }).webPasses;
+  if (!passes) return;
+  for (let i = passes.length - 1; i >= 0; i--) if (passes[i]!.name === 'deleteLength') passes.splice(i, 1);
 }
 
 /** The request announces a body (chunked, or a non-zero Content-Length). */

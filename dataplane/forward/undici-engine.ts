@@ -3,10 +3,11 @@
 // backpressure. Same outcomes as the http-proxy engine; WebSocket upgrades use the same tunnel.
 import type { OutgoingHttpHeaders } from 'node:http';
 import { PassThrough } from 'node:stream';
-import { Pool } from 'undici';
+import { Pool, buildConnector } from 'undici';
 import type { ForwardEngine, ForwardRequest, ForwardResult, UpgradeRequest, UpgradeResult } from './engine.js';
 import { filterRawResponseHeaders } from './headers.js';
 import { CONNECT_ERRORS, hasBody } from './http-proxy-engine.js';
+import { dropInterimResponses } from './interim-responses.js';
 import { openWebSocketTunnel } from './websocket-tunnel.js';
 
 export interface UndiciEngineOptions {
@@ -38,12 +39,17 @@ class UpstreamPools {
     let entry = this.#byKey.get(key);
     if (!entry) {
       const keepAliveMs = idleMs > 0 ? idleMs : 600_000;
+      const connector = buildConnector({ timeout: connectMs > 0 ? connectMs : 0 });
       const pool = new Pool(url.origin, {
         connections: this.#maxSockets ?? null,
         pipelining: 1,
         keepAliveTimeout: keepAliveMs,
         keepAliveMaxTimeout: keepAliveMs,
-        connectTimeout: connectMs > 0 ? connectMs : 0,
+        connect: (opts, callback) =>
+          connector(opts, (...result) => {
+            if (result[1]) dropInterimResponses(result[1]);
+            callback(...result);
+          }),
         // Response timeouts are per request (dispatch options); a body may trickle as slowly as
         // it likes, as with the http-proxy engine.
         headersTimeout: 0,
@@ -148,6 +154,8 @@ class Exchange {
 
   onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void, statusText: string): boolean {
     // 1xx interim responses are the backend's business with us, not the client's.
+    // (interim-responses.ts removes them before undici's parser, which would otherwise restart
+    // its headers timeout on each: this line only guards against one slipping through.)
     if (statusCode < 200) return true;
     const res = this.#f.res;
     if (this.#clientGone || res.destroyed) {

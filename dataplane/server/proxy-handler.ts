@@ -15,6 +15,7 @@ import { isInPanic } from '../pools/panic-threshold.js';
 import type { Pool } from '../pools/pool.js';
 import type { Runtime, RouteTarget } from '../runtime/runtime.js';
 import type { TrafficStats } from '../stats/traffic-stats.js';
+import { sendContinue } from './expect-continue.js';
 import { readRequestTarget } from './request-target.js';
 import { sendError, sendRawError } from './responses.js';
 
@@ -209,6 +210,7 @@ export class ProxyHandler {
       state.requests++;
       state.inFlight++;
       const started = performance.now();
+      sendContinue(res);
       const result = await this.#deps.engine.forward({
         req,
         res,
