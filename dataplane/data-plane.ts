@@ -15,7 +15,8 @@ import { settleExpiredEjections } from './health/passive.js';
 import type { Backend } from './pools/backend.js';
 import type { BackendState } from './pools/backend-state.js';
 import { BackendTable } from './pools/backend-table.js';
-import { Runtime } from './runtime/runtime.js';
+import { DEFAULT_LIMITS, Runtime } from './runtime/runtime.js';
+import { capConnections } from './server/connection-cap.js';
 import { ProxyHandler } from './server/proxy-handler.js';
 import { sendRawError } from './server/responses.js';
 import { buildHealthView, buildStatsReport } from './stats/stats-report.js';
@@ -125,6 +126,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     pauseIdleTimerUntilResponse(req.socket, res, server.timeout);
     handler.onRequest(req, res);
   });
+  const connectionCap = capConnections(server, DEFAULT_LIMITS.max_connections, () => traffic.connectionsRefused++);
   server.on('upgrade', handler.onUpgrade);
   // golb is not a forward proxy: CONNECT gets a status line instead of a silent close.
   server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
@@ -168,6 +170,11 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
   });
 
+  /** What the connection and WebSocket caps did (local admin /api/stats only). */
+  function limitsReport(): Record<string, number> {
+    return { connections_refused: traffic.connectionsRefused, websockets_open: handler.openWebSockets, websockets_refused: traffic.websocketsRefused };
+  }
+
   /** Closes a tunnel whose backend is gone or in maintenance; schedules the close of a draining one. */
   function reconcileTunnel(tunnel: Tunnel): void {
     const entry = tunnels.get(tunnel);
@@ -197,6 +204,9 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     server.headersTimeout = next.limits.header_timeout_ms;
     server.requestTimeout = next.limits.request_timeout_ms;
     server.keepAliveTimeout = next.limits.keepalive_timeout_ms;
+    connectionCap.set(next.maxConnections);
+    // Upstream pools of backends that left the config are closed (gracefully) and forgotten.
+    engine.retain(new Set([...next.pools.values()].flatMap((pool) => pool.backends.map((b) => b.url.origin))));
     // Client inactivity (nothing read from or written to the client, e.g. one that stopped
     // reading its response) is bounded by `timeout client`; see pauseIdleTimerUntilResponse.
     server.timeout = Math.max(0, next.limits.request_timeout_ms);
@@ -230,7 +240,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       } else if (path === '/live' || path === '/healthz' || path === '/api/health') {
         json(200, { status: 'ok', id, version: runtime?.version ?? null, controlPlaneConnected: sync?.connected ?? false });
       } else if (path === '/api/stats') {
-        json(200, buildStatsReport(table.values(), traffic, runtime !== undefined));
+        json(200, { ...buildStatsReport(table.values(), traffic, runtime !== undefined), limits: limitsReport() });
       } else {
         json(404, { error: 'not found', endpoints: ['/ready', '/live', '/api/stats'] });
       }
