@@ -226,7 +226,12 @@ function relay(client: WebSocket, backend: WebSocket, u: UpgradeRequest): Tunnel
   touch();
 
   client.on('error', () => {});
-  backend.on('error', () => {});
+  // ws closes with 1009 toward a peer whose message is over maxPayload, then reports 1006 (no
+  // close frame came back): the client is told the real reason, not "backend went away".
+  let backendTooBig = false;
+  backend.on('error', (err: Error & { code?: string }) => {
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') backendTooBig = true;
+  });
   client.on('close', (code: number, reason: Buffer) => {
     clientClosed = true;
     u.onClose();
@@ -237,7 +242,10 @@ function relay(client: WebSocket, backend: WebSocket, u: UpgradeRequest): Tunnel
   });
   backend.on('close', (code: number, reason: Buffer) => {
     backendClosed = true;
-    if (client.readyState === WebSocket.OPEN) client.close(clientCodeFor(code), code === 1006 ? 'backend went away' : reason);
+    if (client.readyState === WebSocket.OPEN) {
+      if (backendTooBig) client.close(1009, 'message from the backend too big');
+      else client.close(clientCodeFor(code), code === 1006 ? 'backend went away' : reason);
+    }
     armCut();
     maybeDone();
   });
