@@ -204,8 +204,11 @@ describe('WebSocket message size (websocket_max_message)', () => {
 
   it('closes the tunnel with 1009 toward a client that sends a bigger message, which never reaches the backend', async () => {
     const c = await openClient(port);
+    const heard = backend.closeCodes.length;
     c.ws.send(Buffer.alloc(1025, 'a'));
     assert.equal(await c.closed, 1009);
+    await waitFor('the backend heard the close', () => backend.closeCodes.length > heard);
+    assert.equal(backend.closeCodes.at(-1), 1001, 'the backend is told the client went away');
     assert.ok(!backend.received.includes(1025), 'the oversized message was not relayed');
   });
 
