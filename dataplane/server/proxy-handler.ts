@@ -284,7 +284,7 @@ export class ProxyHandler {
     this.#websockets++;
     let tunnel: Tunnel | undefined;
     try {
-      tunnel = await this.#upgradeOnce(p, req, socket, head);
+      tunnel = await this.#openTunnel(p, req, socket, head);
     } finally {
       if (tunnel) void tunnel.closed.then(() => this.#websockets--);
       else this.#websockets--;
@@ -292,7 +292,7 @@ export class ProxyHandler {
   }
 
   /** Tries backends until one takes the upgrade; the open tunnel, or undefined once the client was answered. */
-  async #upgradeOnce(p: Prepared, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Tunnel | undefined> {
+  async #openTunnel(p: Prepared, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Tunnel | undefined> {
     const { target } = p;
     const attempt = new Attempt();
     for (let n = 0; n < 1 + Math.max(target.timeouts.retries, target.pool.backends.length - 1); n++) {
