@@ -15,8 +15,9 @@ import { settleExpiredEjections } from './health/passive.js';
 import type { Backend } from './pools/backend.js';
 import type { BackendState } from './pools/backend-state.js';
 import { BackendTable } from './pools/backend-table.js';
-import { Runtime } from './runtime/runtime.js';
+import { DEFAULT_LIMITS, Runtime } from './runtime/runtime.js';
 import { closeServerNow, createAdminServer } from './server/admin-server.js';
+import { capConnections } from './server/connection-cap.js';
 import { awaitContinue } from './server/expect-continue.js';
 import { servePipelinedInOrder } from './server/pipelined-in-order.js';
 import { ProxyHandler } from './server/proxy-handler.js';
@@ -135,6 +136,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     awaitContinue(res);
     onRequest(req, res);
   });
+  const connectionCap = capConnections(server, DEFAULT_LIMITS.max_connections, () => traffic.connectionsRefused++);
   server.on('upgrade', handler.onUpgrade);
   // golb is not a forward proxy: CONNECT gets a status line instead of a silent close.
   server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
@@ -178,6 +180,11 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
   });
 
+  /** What the connection and WebSocket caps did (local admin /api/stats only). */
+  function limitsReport(): Record<string, number> {
+    return { connections_refused: traffic.connectionsRefused, websockets_open: handler.openWebSockets, websockets_refused: traffic.websocketsRefused };
+  }
+
   /** Closes a tunnel whose backend is gone or in maintenance; schedules the close of a draining one. */
   function reconcileTunnel(tunnel: Tunnel): void {
     const entry = tunnels.get(tunnel);
@@ -207,6 +214,9 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     server.headersTimeout = next.limits.header_timeout_ms;
     server.requestTimeout = next.limits.request_timeout_ms;
     server.keepAliveTimeout = next.limits.keepalive_timeout_ms;
+    connectionCap.set(next.maxConnections);
+    // Upstream pools of backends that left the config are closed (gracefully) and forgotten.
+    engine.retain(new Set([...next.pools.values()].flatMap((pool) => pool.backends.map((b) => b.url.origin))));
     // Client inactivity (nothing read from or written to the client, e.g. one that stopped
     // reading its response) is bounded by `timeout client`; see pauseIdleTimerUntilResponse.
     server.timeout = Math.max(0, next.limits.request_timeout_ms);
@@ -233,7 +243,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       version: () => runtime?.version,
       isClosing: () => closing,
       isControlPlaneConnected: () => sync?.connected ?? false,
-      stats: () => buildStatsReport(table.values(), traffic, runtime !== undefined),
+      stats: () => ({ ...buildStatsReport(table.values(), traffic, runtime !== undefined), limits: limitsReport() }),
     });
     await listen(adminServer, opts.adminPort, opts.adminHost ?? '127.0.0.1');
   }

@@ -130,6 +130,12 @@ export interface LimitsConfig {
   drainTimeoutMs: number;
   /** 0 = unlimited. */
   maxBodyBytes: number;
+  /** Client connections one data plane holds open; more are closed at once. */
+  maxConnections: number;
+  /** WebSocket tunnels one data plane holds open; more upgrades get 503. */
+  maxWebSockets: number;
+  /** Largest WebSocket message either way; a bigger one closes the tunnel with 1009. */
+  websocketMaxMessageBytes: number;
 }
 
 export interface Config {
@@ -192,6 +198,9 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = {
   shutdownTimeoutMs: 30_000,
   drainTimeoutMs: 30_000,
   maxBodyBytes: 0,
+  maxConnections: 10_000,
+  maxWebSockets: 10_000,
+  websocketMaxMessageBytes: 16 * 1024 * 1024,
 };
 
 export const DEFAULT_COOKIE: Readonly<CookieConfig> = {

@@ -940,6 +940,31 @@ const handleMaxBody: Handler = (p, st, args) => {
   if (v !== undefined) p.draft.limits.maxBodyBytes = v;
 };
 
+/** Upper bound for max_connections and max_websockets (far above any file descriptor limit). */
+const MAX_CONNECTIONS = 10_000_000;
+
+const handleMaxConnections: Handler = (p, st, args) => {
+  const [n] = p.positionals(st, args, 1, 'a number') ?? [];
+  if (n === undefined) return;
+  const v = p.value(parseInteger(n.text, 'max_connections', 1, MAX_CONNECTIONS), posOf(n));
+  if (v !== undefined) p.draft.limits.maxConnections = v;
+};
+
+const handleMaxWebSockets: Handler = (p, st, args) => {
+  const [n] = p.positionals(st, args, 1, 'a number') ?? [];
+  if (n === undefined) return;
+  const v = p.value(parseInteger(n.text, 'max_websockets', 1, MAX_CONNECTIONS), posOf(n));
+  if (v !== undefined) p.draft.limits.maxWebSockets = v;
+};
+
+const handleWebSocketMaxMessage: Handler = (p, st, args) => {
+  const [s] = p.positionals(st, args, 1, 'a size (e.g. 16m)') ?? [];
+  if (s === undefined) return;
+  const v = p.value(parseSize(s.text, 'websocket_max_message', 1024 ** 3), posOf(s));
+  if (v === 0) p.error(posOf(s), 'websocket_max_message must be more than 0');
+  else if (v !== undefined) p.draft.limits.websocketMaxMessageBytes = v;
+};
+
 const handleDefaultBackend: Handler = (p, st, args) => {
   const [n] = p.positionals(st, args, 1, 'a pool name') ?? [];
   if (n === undefined || !p.checkPoolName(n)) return;
@@ -1121,6 +1146,9 @@ const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   max_header_size: { handler: handleMaxHeaderSize, inBlock: false, global: true, attrs: [] },
   max_headers: { handler: handleMaxHeaders, inBlock: false, global: true, attrs: [] },
   client_max_body_size: { handler: handleMaxBody, inBlock: false, global: true, attrs: [] },
+  max_connections: { handler: handleMaxConnections, inBlock: false, global: true, attrs: [] },
+  max_websockets: { handler: handleMaxWebSockets, inBlock: false, global: true, attrs: [] },
+  websocket_max_message: { handler: handleWebSocketMaxMessage, inBlock: false, global: true, attrs: [] },
 };
 
 /** Every directive name, for did-you-mean (`upstream` is handled before the table). */

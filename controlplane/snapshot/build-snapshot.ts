@@ -92,6 +92,9 @@ export function buildSnapshot(config: Config, options: BuildOptions): Snapshot {
       shutdown_timeout_ms: config.limits.shutdownTimeoutMs,
       drain_timeout_ms: config.limits.drainTimeoutMs,
       max_body_bytes: String(config.limits.maxBodyBytes),
+      max_connections: config.limits.maxConnections,
+      max_websockets: config.limits.maxWebSockets,
+      websocket_max_message_bytes: String(config.limits.websocketMaxMessageBytes),
     },
     source: options.source ?? config.source,
   };

@@ -51,6 +51,8 @@ export interface UpgradeRequest {
   path: string;
   headers: OutgoingHttpHeaders;
   timeouts: { connectMs: number; idleMs: number };
+  /** Largest WebSocket message either side may send; a bigger one closes the tunnel with 1009 toward its sender. */
+  maxMessageBytes: number;
   setCookie?: string;
   /** Called once when a connected tunnel ends (either side). */
   onClose(): void;
@@ -76,6 +78,14 @@ export interface ForwardEngine {
   readonly name: string;
   forward(r: ForwardRequest): Promise<ForwardResult>;
   upgrade(r: UpgradeRequest): Promise<UpgradeResult>;
+  /**
+   * Called with every applied snapshot: `origins` are the `url.origin` of every backend in it.
+   * Upstream pools of other origins are closed gracefully (requests in flight on them finish) and
+   * forgotten, so backend churn does not grow the engine without bound.
+   */
+  retain(origins: ReadonlySet<string>): void;
+  /** Upstream pools (undici Pools, http Agents) held now; for tests and diagnostics. */
+  upstreamPools(): number;
   /** Releases pooled upstream connections. */
   close(): void;
 }

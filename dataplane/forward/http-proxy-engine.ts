@@ -41,6 +41,7 @@ export interface AgentOptions {
 
 /** Keep-alive agents, one per backend origin and idle timeout. */
 export class UpstreamAgents {
+  /** Keyed by "<origin> <idleMs>". */
   readonly #agents = new Map<string, http.Agent>();
   readonly #options: AgentOptions;
 
@@ -49,7 +50,7 @@ export class UpstreamAgents {
   }
 
   for(url: URL, idleMs: number): http.Agent {
-    const key = `${url.protocol}//${url.host} ${idleMs}`;
+    const key = `${url.origin} ${idleMs}`;
     let agent = this.#agents.get(key);
     if (!agent) {
       const opts = { keepAlive: true, timeout: idleMs > 0 ? idleMs : undefined, maxSockets: this.#options.maxSockets ?? Infinity, scheduling: 'lifo' as const };
@@ -57,6 +58,24 @@ export class UpstreamAgents {
       this.#agents.set(key, agent);
     }
     return agent;
+  }
+
+  /**
+   * Forgets the agents of origins not in `origins`. An Agent has no graceful close: with keep-alive
+   * off it closes each socket as its response completes instead of pooling it, and idle sockets
+   * go now, so requests in flight finish and nothing is left behind.
+   */
+  retain(origins: ReadonlySet<string>): void {
+    for (const [key, agent] of this.#agents) {
+      if (origins.has(key.slice(0, key.lastIndexOf(' ')))) continue;
+      this.#agents.delete(key);
+      (agent as http.Agent & { keepAlive: boolean }).keepAlive = false;
+      for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    }
+  }
+
+  get size(): number {
+    return this.#agents.size;
   }
 
   close(): void {
@@ -218,6 +237,8 @@ export function createHttpProxyEngine(options: AgentOptions = {}): ForwardEngine
     name: 'http-proxy',
     forward,
     upgrade: (u: UpgradeRequest): Promise<UpgradeResult> => openWebSocketTunnel(u),
+    retain: (origins) => agents.retain(origins),
+    upstreamPools: () => agents.size,
     close: () => {
       agents.close();
       proxy.close();

@@ -16,9 +16,12 @@ export interface UndiciEngineOptions {
 }
 
 interface PoolEntry {
+  readonly origin: string;
   readonly connectMs: number;
   readonly idleMs: number;
   readonly pool: Pool;
+  /** Closed by `retain`: a URL object that still maps here gets a fresh pool instead. */
+  retired: boolean;
 }
 
 /** Keep-alive pools, one per backend origin and timeout pair. */
@@ -34,7 +37,7 @@ class UpstreamPools {
 
   for(url: URL, connectMs: number, idleMs: number): Pool {
     const hit = this.#byUrl.get(url);
-    if (hit && hit.connectMs === connectMs && hit.idleMs === idleMs) return hit.pool;
+    if (hit && !hit.retired && hit.connectMs === connectMs && hit.idleMs === idleMs) return hit.pool;
     const key = `${url.origin} ${connectMs} ${idleMs}`;
     let entry = this.#byKey.get(key);
     if (!entry) {
@@ -57,11 +60,25 @@ class UpstreamPools {
       });
       // A pool error without a request to report it to must not crash the process.
       pool.on('connectionError', () => {});
-      entry = { connectMs, idleMs, pool };
+      entry = { origin: url.origin, connectMs, idleMs, pool, retired: false };
       this.#byKey.set(key, entry);
     }
     this.#byUrl.set(url, entry);
     return entry.pool;
+  }
+
+  /** Closes and forgets the pools of origins not in `origins`; undici's close lets queued and running requests finish. */
+  retain(origins: ReadonlySet<string>): void {
+    for (const [key, entry] of this.#byKey) {
+      if (origins.has(entry.origin)) continue;
+      entry.retired = true;
+      this.#byKey.delete(key);
+      void entry.pool.close().catch(() => {});
+    }
+  }
+
+  get size(): number {
+    return this.#byKey.size;
   }
 
   close(): void {
@@ -254,6 +271,8 @@ export function createUndiciEngine(options: UndiciEngineOptions = {}): ForwardEn
     name: 'undici',
     forward,
     upgrade: (u: UpgradeRequest): Promise<UpgradeResult> => openWebSocketTunnel(u),
+    retain: (origins) => pools.retain(origins),
+    upstreamPools: () => pools.size,
     close: () => pools.close(),
   };
 }

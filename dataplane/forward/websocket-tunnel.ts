@@ -7,9 +7,9 @@ import { STATUS_CODES } from 'node:http';
 import WebSocket, { WebSocketServer, type RawData } from 'ws';
 import type { Tunnel, UpgradeRequest, UpgradeResult } from './engine.js';
 import { filterResponseHeaders } from './headers.js';
+import { checkClientHandshake } from './websocket-handshake.js';
 import { sendRawError } from '../server/responses.js';
 
-const MAX_PAYLOAD = 64 * 1024 * 1024;
 /** Pause the sending side while this much is queued towards the slow side. */
 const HIGH_WATER = 1024 * 1024;
 /** How long a close handshake may take before the socket is cut. */
@@ -22,61 +22,90 @@ interface PendingHandshake {
 
 const pending = new WeakMap<IncomingMessage, PendingHandshake>();
 
-const server = new WebSocketServer({
-  noServer: true,
-  perMessageDeflate: false,
-  maxPayload: MAX_PAYLOAD,
-  clientTracking: false,
-  handleProtocols: (_offered, req) => pending.get(req)?.protocol ?? false,
-});
-server.on('headers', (headers: string[], req: IncomingMessage) => {
-  const cookie = pending.get(req)?.setCookie;
-  if (cookie) headers.push(`Set-Cookie: ${cookie}`);
-});
+/**
+ * The server side of every client handshake. `maxPayload` is fixed per ws server, so one is kept
+ * for the message size limit in force and replaced when a snapshot changes it; open tunnels keep
+ * the limit they started with.
+ */
+let current: { maxPayload: number; server: WebSocketServer } | undefined;
+
+function serverFor(maxPayload: number): WebSocketServer {
+  if (current?.maxPayload === maxPayload) return current.server;
+  const server = new WebSocketServer({
+    noServer: true,
+    perMessageDeflate: false,
+    maxPayload,
+    clientTracking: false,
+    handleProtocols: (_offered, req) => pending.get(req)?.protocol ?? false,
+  });
+  server.on('headers', (headers: string[], req: IncomingMessage) => {
+    const cookie = pending.get(req)?.setCookie;
+    if (cookie) headers.push(`Set-Cookie: ${cookie}`);
+  });
+  current = { maxPayload, server };
+  return server;
+}
 
 /** Fields the ws client sets itself for the backend handshake. */
 const HANDSHAKE_FIELDS = new Set(['connection', 'upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions', 'sec-websocket-protocol']);
 
+/**
+ * Whatever happens, the returned promise settles, and once it has, no backend socket is left
+ * unless the outcome is 'connected' (then the tunnel owns both sockets).
+ */
 export function openWebSocketTunnel(u: UpgradeRequest): Promise<UpgradeResult> {
   const { req, socket, head } = u;
   return new Promise<UpgradeResult>((resolve) => {
-    let settled = false;
-    const settle = (r: UpgradeResult) => {
-      if (settled) return;
-      settled = true;
-      socket.off('close', onClientGone);
-      resolve(r);
-    };
-    const onClientGone = () => {
-      backend.terminate();
-      settle({ outcome: 'client-gone' });
-    };
-    if (socket.destroyed) {
+    if (socket.destroyed || socket.readableEnded) {
+      socket.destroy();
       resolve({ outcome: 'client-gone' });
       return;
     }
-    const problem = handshakeProblem(req);
-    if (problem) {
-      sendRawError(socket, 400, problem);
+    const refuse = (message: string): void => {
+      sendRawError(socket, 400, message);
       resolve({ outcome: 'rejected', status: 400 });
+    };
+    const check = checkClientHandshake(req, u.path);
+    if (!check.ok) {
+      refuse(check.message);
       return;
     }
 
     const headers: OutgoingHttpHeaders = {};
     for (const [k, v] of Object.entries(u.headers)) if (!HANDSHAKE_FIELDS.has(k) && v !== undefined) headers[k] = v;
-    const offered = (req.headers['sec-websocket-protocol'] ?? '')
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean);
     const scheme = u.target.url.protocol === 'https:' ? 'wss:' : 'ws:';
-    const backend = new WebSocket(`${scheme}//${u.target.url.host}${u.path}`, offered, {
-      headers: headers as Record<string, string>,
-      perMessageDeflate: false,
-      maxPayload: MAX_PAYLOAD,
-      handshakeTimeout: u.timeouts.connectMs > 0 ? u.timeouts.connectMs : undefined,
-      followRedirects: false,
-    });
+    let backend: WebSocket;
+    try {
+      backend = new WebSocket(`${scheme}//${u.target.url.host}${u.path}`, check.protocols, {
+        headers: headers as Record<string, string>,
+        perMessageDeflate: false,
+        maxPayload: u.maxMessageBytes,
+        handshakeTimeout: u.timeouts.connectMs > 0 ? u.timeouts.connectMs : undefined,
+        followRedirects: false,
+      });
+    } catch (err) {
+      // The checks above mirror ws's; anything it still refuses is the request's fault too.
+      refuse(`invalid WebSocket handshake (${(err as Error).message})`);
+      return;
+    }
+
+    let settled = false;
+    const settle = (r: UpgradeResult) => {
+      if (settled) return;
+      settled = true;
+      socket.off('close', onClientGone);
+      socket.off('end', onClientGone);
+      resolve(r);
+    };
+    // A client that closes, or only half-closes (it can never speak WebSocket then), before its
+    // handshake completes takes the backend connection with it.
+    const onClientGone = () => {
+      backend.terminate();
+      socket.destroy();
+      settle({ outcome: 'client-gone' });
+    };
     socket.once('close', onClientGone);
+    socket.once('end', onClientGone);
 
     backend.on('unexpected-response', (_request, response: IncomingMessage) => {
       // The backend refused the upgrade: relay its answer (bounded) and close.
@@ -118,30 +147,35 @@ export function openWebSocketTunnel(u: UpgradeRequest): Promise<UpgradeResult> {
     backend.on('message', queueEarly);
 
     backend.once('open', () => {
-      if (socket.destroyed) {
+      if (settled || socket.destroyed || !socket.readable || !socket.writable) {
         backend.terminate();
+        socket.destroy();
         settle({ outcome: 'client-gone' });
         return;
       }
       socket.off('close', onClientGone);
-      server.handleUpgrade(req, socket, head, (client) => {
-        pending.delete(req);
-        backend.off('message', queueEarly);
-        const tunnel = relay(client, backend, u);
-        for (const [data, isBinary] of early) client.send(data, { binary: isBinary });
-        settle({ outcome: 'connected', tunnel });
-      });
+      socket.off('end', onClientGone);
+      // Without verifyClient, handleUpgrade either calls back before it returns or has refused the
+      // handshake (answered the client, or destroyed a socket it found unusable): never later.
+      let client = undefined as WebSocket | undefined;
+      try {
+        serverFor(u.maxMessageBytes).handleUpgrade(req, socket, head, (ws) => (client = ws));
+      } catch {
+        // Thrown only for a socket already upgraded once; the attempt ends below like any refusal.
+      }
+      pending.delete(req);
+      if (!client) {
+        backend.terminate();
+        if (!socket.writableEnded) socket.destroy();
+        settle({ outcome: 'rejected', status: 400 });
+        return;
+      }
+      backend.off('message', queueEarly);
+      const tunnel = relay(client, backend, u);
+      for (const [data, isBinary] of early) client.send(data, { binary: isBinary });
+      settle({ outcome: 'connected', tunnel });
     });
   });
-}
-
-/** Why a client's WebSocket handshake is invalid (RFC 6455 §4.2.1), or undefined. Checked before any backend is dialled. */
-function handshakeProblem(req: IncomingMessage): string | undefined {
-  if (req.method !== 'GET') return 'WebSocket handshakes use GET';
-  const key = req.headers['sec-websocket-key'];
-  if (typeof key !== 'string' || !/^[A-Za-z0-9+/]{22}==$/.test(key.trim())) return 'missing or invalid Sec-WebSocket-Key';
-  if (req.headers['sec-websocket-version'] !== '13') return 'unsupported Sec-WebSocket-Version (13 expected)';
-  return undefined;
 }
 
 /** Close codes a backend's close may not be passed on as (reserved or not sendable). */
@@ -192,7 +226,12 @@ function relay(client: WebSocket, backend: WebSocket, u: UpgradeRequest): Tunnel
   touch();
 
   client.on('error', () => {});
-  backend.on('error', () => {});
+  // ws closes with 1009 toward a peer whose message is over maxPayload, then reports 1006 (no
+  // close frame came back): the client is told the real reason, not "backend went away".
+  let backendTooBig = false;
+  backend.on('error', (err: Error & { code?: string }) => {
+    if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') backendTooBig = true;
+  });
   client.on('close', (code: number, reason: Buffer) => {
     clientClosed = true;
     u.onClose();
@@ -203,7 +242,10 @@ function relay(client: WebSocket, backend: WebSocket, u: UpgradeRequest): Tunnel
   });
   backend.on('close', (code: number, reason: Buffer) => {
     backendClosed = true;
-    if (client.readyState === WebSocket.OPEN) client.close(clientCodeFor(code), code === 1006 ? 'backend went away' : reason);
+    if (client.readyState === WebSocket.OPEN) {
+      if (backendTooBig) client.close(1009, 'message from the backend too big');
+      else client.close(clientCodeFor(code), code === 1006 ? 'backend went away' : reason);
+    }
     armCut();
     maybeDone();
   });

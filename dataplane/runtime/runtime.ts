@@ -24,9 +24,11 @@ export interface RuntimeOptions {
 }
 
 const DEFAULT_TIMEOUTS: TimeoutsSpec = { connect_ms: 5000, response_ms: 60000, idle_ms: 60000, websocket_idle_ms: 0, retries: 2 };
-const DEFAULT_LIMITS: LimitsSpec = {
+/** What a field left at 0 by the control plane means. */
+export const DEFAULT_LIMITS: LimitsSpec = {
   max_header_bytes: 16384, max_headers: 100, header_timeout_ms: 10000, request_timeout_ms: 60000,
   keepalive_timeout_ms: 5000, shutdown_timeout_ms: 30000, drain_timeout_ms: 30000, max_body_bytes: '0',
+  max_connections: 10000, max_websockets: 10000, websocket_max_message_bytes: String(16 * 1024 * 1024),
 };
 
 export class Runtime {
@@ -39,6 +41,10 @@ export class Runtime {
   readonly limits: LimitsSpec;
   /** `limits.max_body_bytes` as a number (the wire type is a 64-bit string); 0 = unlimited. */
   readonly maxBodyBytes: number;
+  /** Connection and WebSocket caps; 0 on the wire (a control plane that predates them) = the default. */
+  readonly maxConnections: number;
+  readonly maxWebSockets: number;
+  readonly websocketMaxMessageBytes: number;
   readonly routes: readonly RouteSpec[];
 
   /** Throws with a one-line reason when the snapshot cannot be applied (the caller NACKs). */
@@ -51,6 +57,9 @@ export class Runtime {
     this.trusted = new TrustedProxies(snapshot.trusted_proxies);
     this.limits = { ...DEFAULT_LIMITS, ...snapshot.limits };
     this.maxBodyBytes = Number(this.limits.max_body_bytes) || 0;
+    this.maxConnections = this.limits.max_connections || DEFAULT_LIMITS.max_connections;
+    this.maxWebSockets = this.limits.max_websockets || DEFAULT_LIMITS.max_websockets;
+    this.websocketMaxMessageBytes = Number(this.limits.websocket_max_message_bytes) || Number(DEFAULT_LIMITS.websocket_max_message_bytes);
     this.routes = snapshot.routes;
 
     const pools = new Map<string, Pool>();

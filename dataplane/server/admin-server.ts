@@ -10,7 +10,8 @@ export interface AdminServerSource {
   version(): string | undefined;
   isClosing(): boolean;
   isControlPlaneConnected(): boolean;
-  stats(): StatsReport;
+  /** The data plane's own report (what it streams to the control plane) plus local-only detail. */
+  stats(): object;
 }
 
 /** Limits of the admin listener: it answers a few tiny GETs, so they are tight. */

@@ -4,8 +4,9 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Duplex } from 'node:stream';
 import { nanoid } from 'nanoid';
 import type { PickContext } from '../balancers/balancer.js';
-import type { ForwardEngine, Tunnel } from '../forward/engine.js';
+import type { ForwardEngine, Tunnel, UpgradeResult } from '../forward/engine.js';
 import { buildUpstreamHeaders } from '../forward/headers.js';
+import { checkClientHandshake } from '../forward/websocket-handshake.js';
 import { observePassive, passiveOutcomeOf, type PassiveOutcome } from '../health/passive.js';
 import { clientIp } from '../persistence/client-ip.js';
 import type { SelectRequest, Selection } from '../persistence/selector.js';
@@ -86,6 +87,7 @@ interface Prepared {
 
 export class ProxyHandler {
   readonly #deps: ProxyHandlerDeps;
+  #websockets = 0;
 
   constructor(deps: ProxyHandlerDeps) {
     this.#deps = deps;
@@ -222,8 +224,7 @@ export class ProxyHandler {
           setCookie: backend.setCookie,
           connectionClose: b.adminState !== 'READY' || this.#deps.isClosing?.() === true,
         },
-      });
-      state.inFlight--;
+      }).finally(() => state.inFlight--);
       const now = Date.now();
       switch (result.outcome) {
         case 'responded': {
@@ -282,6 +283,30 @@ export class ProxyHandler {
       sendRawError(socket, p.status, p.message, p.headers);
       return;
     }
+    // A handshake the WebSocket library would refuse is refused here, before a backend is dialled.
+    const check = checkClientHandshake(req, p.path);
+    if (!check.ok) {
+      sendRawError(socket, 400, check.message);
+      return;
+    }
+    // Tunnels being opened count against max_websockets too, or a burst of handshakes would pass it.
+    if (this.#websockets >= p.runtime.maxWebSockets) {
+      this.#deps.stats.websocketsRefused++;
+      sendRawError(socket, 503, 'too many WebSocket connections', { 'Retry-After': '1' });
+      return;
+    }
+    this.#websockets++;
+    let tunnel: Tunnel | undefined;
+    try {
+      tunnel = await this.#openTunnel(p, req, socket, head);
+    } finally {
+      if (tunnel) void tunnel.closed.then(() => this.#websockets--);
+      else this.#websockets--;
+    }
+  }
+
+  /** Tries backends until one takes the upgrade; the open tunnel, or undefined once the client was answered. */
+  async #openTunnel(p: Prepared, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Tunnel | undefined> {
     const { target } = p;
     const attempt = new Attempt(target.pool);
     this.#notePanic(target.pool, attempt.panic);
@@ -291,20 +316,25 @@ export class ProxyHandler {
       const b = backend.target;
       b.state.requests++;
       b.state.inFlight++;
-      const result = await this.#deps.engine.upgrade({
-        req,
-        socket,
-        head,
-        target: b,
-        path: p.path,
-        headers: p.headers,
-        timeouts: { connectMs: target.timeouts.connect_ms, idleMs: target.timeouts.websocket_idle_ms },
-        setCookie: backend.setCookie,
-        onClose: () => {
-          b.state.openWebSockets--;
-        },
-      });
-      b.state.inFlight--;
+      let result: UpgradeResult;
+      try {
+        result = await this.#deps.engine.upgrade({
+          req,
+          socket,
+          head,
+          target: b,
+          path: p.path,
+          headers: p.headers,
+          timeouts: { connectMs: target.timeouts.connect_ms, idleMs: target.timeouts.websocket_idle_ms },
+          maxMessageBytes: p.runtime.websocketMaxMessageBytes,
+          setCookie: backend.setCookie,
+          onClose: () => {
+            b.state.openWebSockets--;
+          },
+        });
+      } finally {
+        b.state.inFlight--;
+      }
       switch (result.outcome) {
         case 'connected':
           b.state.openWebSockets++;
@@ -312,7 +342,7 @@ export class ProxyHandler {
           b.state.recordResponse(101);
           this.#passive(target.pool, b, 'success', Date.now());
           this.#deps.onTunnel?.(result.tunnel, b);
-          return;
+          return result.tunnel;
         case 'connect-failed':
           b.state.recordError('connect');
           this.#passive(target.pool, b, 'connect-failure', Date.now());
@@ -320,13 +350,19 @@ export class ProxyHandler {
           continue;
         case 'rejected':
           b.state.recordResponse(result.status);
-          return;
+          return undefined;
         case 'client-gone':
-          return;
+          return undefined;
       }
     }
     this.#deps.stats.noBackend++;
     sendRawError(socket, 503, `no backend available in pool ${target.pool.name}`, { 'Retry-After': '1' });
+    return undefined;
+  }
+
+  /** WebSocket tunnels open or being opened through this handler (held under max_websockets). */
+  get openWebSockets(): number {
+    return this.#websockets;
   }
 
   #passive(pool: Pool, b: Backend, outcome: PassiveOutcome, now: number): void {

@@ -13,6 +13,10 @@ export class TrafficStats {
   unrouted = 0;
   noBackend = 0;
   activeConnections = 0;
+  /** Client connections closed at once because max_connections were open. */
+  connectionsRefused = 0;
+  /** Upgrades answered 503 because max_websockets tunnels were open. */
+  websocketsRefused = 0;
   readonly routes = new Map<string, RouteHits>();
 
   hitRoute(key: string, order: number, display: string, pool: string): void {

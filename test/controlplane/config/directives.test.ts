@@ -403,6 +403,13 @@ describe('config language: health, timeouts, limits, cookie, proxies', () => {
     assert.deepEqual([l.maxHeaderBytes, l.maxHeaders, l.maxBodyBytes], [32768, 50, 10 * 1024 * 1024]);
   });
 
+  it('max_connections, max_websockets, websocket_max_message with defaults', () => {
+    const d = parseOk(ONE_BACKEND).limits;
+    assert.deepEqual([d.maxConnections, d.maxWebSockets, d.websocketMaxMessageBytes], [10_000, 10_000, 16 * 1024 * 1024]);
+    const l = parseOk(ONE_BACKEND + 'max_connections 2000\nmax_websockets 300\nwebsocket_max_message 64k\n').limits;
+    assert.deepEqual([l.maxConnections, l.maxWebSockets, l.websocketMaxMessageBytes], [2000, 300, 65536]);
+  });
+
   it('returns the file name as the config source', () => {
     const r = parseConfig(ONE_BACKEND, 'conf/x.conf');
     assert.ok(r.ok);

@@ -55,6 +55,10 @@ describe('config errors: each class with its message and position', () => {
     ],
     ['bad size', B + 'max_header_size 16q\n', ['test.conf:2:17: bad size "16q" for max_header_size (expected e.g. 16k, 1m, 1g or bytes)']],
     ['bad number', B + 'max_headers lots\n', ['test.conf:2:13: bad number "lots" for max_headers (expected a whole number >= 1)']],
+    ['max_connections of 0', B + 'max_connections 0\n', ['test.conf:2:17: max_connections must be between 1 and 10000000, got 0']],
+    ['max_websockets not a number', B + 'max_websockets many\n', ['test.conf:2:16: bad number "many" for max_websockets (expected a whole number >= 1)']],
+    ['websocket_max_message of 0', B + 'websocket_max_message 0\n', ['test.conf:2:23: websocket_max_message must be more than 0']],
+    ['websocket_max_message over 1g', B + 'websocket_max_message 2g\n', ['test.conf:2:23: size "2g" for websocket_max_message is too large']],
     ['route to an undefined pool', B + 'route /api/* backend_pool=api\n', ['test.conf:2:27: route to undefined pool "api"']],
     [
       'duplicate backend in a pool',

@@ -97,6 +97,9 @@ describe('buildSnapshot', () => {
         shutdown_timeout_ms: 30000,
         drain_timeout_ms: 30000,
         max_body_bytes: '0',
+        max_connections: 10000,
+        max_websockets: 10000,
+        websocket_max_message_bytes: String(16 * 1024 * 1024),
       },
       source: 'test.conf',
     });
@@ -152,11 +155,13 @@ describe('buildSnapshot', () => {
 
   it('uses the config\'s cookie secret over the one it is given, and carries the other settings', () => {
     const s = snap(
-      'backend http://127.0.0.1:1\ncookie name=SID ttl=1h secret=mine secure=on\ntrusted_proxies 10.0.0.0/8\nclient_max_body_size 1g\ntimeout tunnel 30s\nhash_balance_factor 1.25\n',
+      'backend http://127.0.0.1:1\ncookie name=SID ttl=1h secret=mine secure=on\ntrusted_proxies 10.0.0.0/8\nclient_max_body_size 1g\ntimeout tunnel 30s\nhash_balance_factor 1.25\n' +
+        'max_connections 500\nmax_websockets 40\nwebsocket_max_message 1m\n',
     );
     assert.deepEqual(s.cookie, { name: 'SID', ttl_s: 3600, secret: 'mine', secure: true, previous_secrets: [] });
     assert.deepEqual(s.trusted_proxies, ['10.0.0.0/8']);
     assert.equal(s.limits!.max_body_bytes, String(1024 ** 3));
+    assert.deepEqual([s.limits!.max_connections, s.limits!.max_websockets, s.limits!.websocket_max_message_bytes], [500, 40, String(1024 ** 2)]);
     assert.equal(s.pools[0]!.timeouts!.websocket_idle_ms, 30000);
     assert.equal(s.pools[0]!.hash_balance_factor, 1.25);
   });
