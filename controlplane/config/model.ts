@@ -124,6 +124,10 @@ export interface LimitsConfig {
   drainTimeoutMs: number;
   /** 0 = unlimited. */
   maxBodyBytes: number;
+  /** Forward header names containing '_' (off: dropped, as nginx does). */
+  underscoresInHeaders: boolean;
+  /** Forward TRACE (off: 405, as nginx does). */
+  allowTrace: boolean;
 }
 
 export interface Config {
@@ -181,6 +185,8 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = {
   shutdownTimeoutMs: 30_000,
   drainTimeoutMs: 30_000,
   maxBodyBytes: 0,
+  underscoresInHeaders: false,
+  allowTrace: false,
 };
 
 export const DEFAULT_COOKIE: Readonly<CookieConfig> = {

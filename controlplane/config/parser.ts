@@ -913,6 +913,23 @@ const handleMaxBody: Handler = (p, st, args) => {
   if (v !== undefined) p.draft.limits.maxBodyBytes = v;
 };
 
+/** `NAME on|off`: a global switch stored in limits. */
+function limitSwitch(name: string, set: (p: Parser, v: boolean) => void): Handler {
+  return (p, st, args) => {
+    const [w] = p.positionals(st, args, 1, 'on or off') ?? [];
+    if (w === undefined) return;
+    const v = p.value(parseBool(w.text, name), posOf(w));
+    if (v !== undefined) set(p, v);
+  };
+}
+
+const handleUnderscoresInHeaders = limitSwitch('underscores_in_headers', (p, v) => {
+  p.draft.limits.underscoresInHeaders = v;
+});
+const handleAllowTrace = limitSwitch('allow_trace', (p, v) => {
+  p.draft.limits.allowTrace = v;
+});
+
 const handleDefaultBackend: Handler = (p, st, args) => {
   const [n] = p.positionals(st, args, 1, 'a pool name') ?? [];
   if (n === undefined || !p.checkPoolName(n)) return;
@@ -1093,6 +1110,8 @@ const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   max_header_size: { handler: handleMaxHeaderSize, inBlock: false, global: true, attrs: [] },
   max_headers: { handler: handleMaxHeaders, inBlock: false, global: true, attrs: [] },
   client_max_body_size: { handler: handleMaxBody, inBlock: false, global: true, attrs: [] },
+  underscores_in_headers: { handler: handleUnderscoresInHeaders, inBlock: false, global: true, attrs: [] },
+  allow_trace: { handler: handleAllowTrace, inBlock: false, global: true, attrs: [] },
 };
 
 /** Every directive name, for did-you-mean (`upstream` is handled before the table). */

@@ -92,6 +92,8 @@ export function buildSnapshot(config: Config, options: BuildOptions): Snapshot {
       shutdown_timeout_ms: config.limits.shutdownTimeoutMs,
       drain_timeout_ms: config.limits.drainTimeoutMs,
       max_body_bytes: String(config.limits.maxBodyBytes),
+      underscores_in_headers: config.limits.underscoresInHeaders,
+      allow_trace: config.limits.allowTrace,
     },
     source: options.source ?? config.source,
   };

@@ -27,6 +27,7 @@ const DEFAULT_TIMEOUTS: TimeoutsSpec = { connect_ms: 5000, response_ms: 60000, i
 const DEFAULT_LIMITS: LimitsSpec = {
   max_header_bytes: 16384, max_headers: 100, header_timeout_ms: 10000, request_timeout_ms: 60000,
   keepalive_timeout_ms: 5000, shutdown_timeout_ms: 30000, drain_timeout_ms: 30000, max_body_bytes: '0',
+  underscores_in_headers: false, allow_trace: false,
 };
 
 export class Runtime {

@@ -96,6 +96,8 @@ describe('buildSnapshot', () => {
         shutdown_timeout_ms: 30000,
         drain_timeout_ms: 30000,
         max_body_bytes: '0',
+        underscores_in_headers: false,
+        allow_trace: false,
       },
       source: 'test.conf',
     });
