@@ -8,6 +8,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { nanoid } from 'nanoid';
 import type { Snapshot } from '../proto/index.js';
 import type { ForwardEngine, Tunnel } from './forward/engine.js';
+import { withAsteriskForm } from './forward/asterisk-form.js';
 import { createHttpProxyEngine } from './forward/http-proxy-engine.js';
 import { createUndiciEngine } from './forward/undici-engine.js';
 import { ActiveHealthChecker } from './health/active-checker.js';
@@ -17,6 +18,7 @@ import type { BackendState } from './pools/backend-state.js';
 import { BackendTable } from './pools/backend-table.js';
 import { Runtime } from './runtime/runtime.js';
 import { ProxyHandler } from './server/proxy-handler.js';
+import { isRequestLineOverflow } from './server/request-line-overflow.js';
 import { sendRawError } from './server/responses.js';
 import { buildHealthView, buildStatsReport } from './stats/stats-report.js';
 import { TrafficStats } from './stats/traffic-stats.js';
@@ -63,7 +65,7 @@ export interface DataPlane {
 export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const id = opts.id ?? nanoid(10);
-  const engine = opts.engine ?? createEngine(opts.engineName ?? engineFromEnv());
+  const engine = withAsteriskForm(opts.engine ?? createEngine(opts.engineName ?? engineFromEnv()));
   const table = new BackendTable();
   const traffic = new TrafficStats();
   const tunnels = new Map<Tunnel, { backend: Backend; timer?: NodeJS.Timeout }>();
@@ -91,6 +93,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     stats: traffic,
     onHealth,
     isClosing: () => closing,
+    log,
     onTunnel: (tunnel, backend) => {
       tunnels.set(tunnel, { backend });
       void tunnel.closed.then(() => {
@@ -163,9 +166,11 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
         return;
       }
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const body = `${status} ${http.STATUS_CODES[status]}\n`;
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    const status =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? isRequestLineOverflow((err as { rawPacket?: unknown }).rawPacket, (err as { bytesParsed?: unknown }).bytesParsed) ? 414 : 431
+        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    sendRawError(socket, status, status === 414 ? 'request line too long' : status === 431 ? 'request head too large' : status === 408 ? 'request timed out' : 'malformed request');
   });
 
   /** Closes a tunnel whose backend is gone or in maintenance; schedules the close of a draining one. */

@@ -29,10 +29,14 @@ export interface ProxyHandlerDeps {
   isClosing?(): boolean;
   /** Listener speaks TLS: X-Forwarded-Proto and the cookie's Secure flag follow it. */
   secure?: boolean;
+  /** Where a failed attempt is logged (backend id and cause, with the request id); default stderr. */
+  log?(line: string): void;
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
+/** The methods named in a 405's Allow (TRACE refused, CONNECT never proxied). */
+const ALLOW = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 /** One attempt's view of availability: who may take the request now, minus backends already tried. */
 class Attempt implements PickContext<Backend> {
@@ -63,6 +67,14 @@ class Attempt implements PickContext<Backend> {
   }
 }
 
+/** A request golb answers itself; `requestId` is echoed in the body and X-Request-Id. */
+interface Refusal {
+  status: number;
+  message: string;
+  headers?: Record<string, string>;
+  requestId?: string;
+}
+
 interface Prepared {
   runtime: Runtime;
   target: RouteTarget;
@@ -74,9 +86,11 @@ interface Prepared {
 
 export class ProxyHandler {
   readonly #deps: ProxyHandlerDeps;
+  readonly #log: (line: string) => void;
 
   constructor(deps: ProxyHandlerDeps) {
     this.#deps = deps;
+    this.#log = deps.log ?? ((line: string) => console.error(line));
   }
 
   readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -96,7 +110,15 @@ export class ProxyHandler {
   };
 
   /** Shared by HTTP and upgrades: validation, routing and upstream headers; or the refusal to send. */
-  #prepare(req: IncomingMessage, upgrade: boolean): Prepared | { status: number; message: string; headers?: Record<string, string> } {
+  #prepare(req: IncomingMessage, upgrade: boolean): Prepared | Refusal {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : nanoid();
+    const refusal = this.#refusal(req, upgrade, requestId);
+    if (!('runtime' in refusal)) refusal.requestId = requestId;
+    return refusal;
+  }
+
+  #refusal(req: IncomingMessage, upgrade: boolean, requestId: string): Prepared | Refusal {
     const runtime = this.#deps.current();
     if (!runtime) return { status: 503, message: 'no configuration received from the control plane yet', headers: { 'retry-after': '1' } };
     const stats = this.#deps.stats;
@@ -122,9 +144,16 @@ export class ProxyHandler {
       // Refused before a byte goes upstream; the connection closes rather than read the body.
       return { status: 413, message: `request body larger than ${maxBody} bytes`, headers: { connection: 'close' } };
     }
+    if (req.method === 'TRACE' && !runtime.limits.allow_trace) {
+      // A backend that reflects TRACE would echo Authorization and cookies back (nginx: 405 too).
+      return { status: 405, message: 'TRACE is not allowed', headers: { allow: ALLOW } };
+    }
     const t = readRequestTarget(req);
     if (!t.ok) return { status: t.status, message: t.message };
-    const match = runtime.router.match({ method: req.method ?? 'GET', host: t.host, path: t.path, headers: req.headers });
+    // `OPTIONS *` asks about the server, not a resource: no route pattern applies to it.
+    const match = t.asterisk
+      ? runtime.router.matchDefault()
+      : runtime.router.match({ method: req.method ?? 'GET', host: t.host, path: t.path, headers: req.headers });
     if (!match) {
       stats.unrouted++;
       return { status: 404, message: `no route for ${t.path}` };
@@ -140,8 +169,6 @@ export class ProxyHandler {
     const xff = req.headers['x-forwarded-for'];
     const ip = clientIp(peer, xff, runtime.trusted);
     const peerTrusted = peer !== undefined && runtime.trusted.has(peer);
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : nanoid();
     const secure = this.#deps.secure === true;
     const headers = buildUpstreamHeaders(req, {
       clientIp: ip,
@@ -151,6 +178,7 @@ export class ProxyHandler {
       priorForwardedFor: peerTrusted ? joinHeader(xff) : undefined,
       peer: peerTrusted ? clientIp(peer, undefined, runtime.trusted) : undefined,
       upgrade,
+      underscores: runtime.limits.underscores_in_headers,
     });
     return {
       runtime,
@@ -166,7 +194,7 @@ export class ProxyHandler {
     const p = this.#prepare(req, false);
     if (!('runtime' in p)) {
       if (p.status === 503) this.#deps.stats.noBackend++;
-      sendError(res, p.status, p.message, p.headers);
+      sendError(res, p.status, p.message, p.headers, p.requestId);
       return;
     }
     const { target } = p;
@@ -228,7 +256,8 @@ export class ProxyHandler {
           state.recordError('connect');
           this.#passive(pool, b, 'connect-failure', now);
           attempt.markTried(b);
-          lastFailure = { status: 502, message: `backend ${b.id} unreachable (${result.error})` };
+          lastFailure = { status: 502, message: 'backend unreachable' };
+          this.#logFailure(p.requestId, b, `unreachable (${result.error})`);
           continue;
         }
         case 'failed': {
@@ -237,24 +266,25 @@ export class ProxyHandler {
           attempt.markTried(b);
           const timedOut = result.errorClass === 'timeout';
           lastFailure = timedOut
-            ? { status: 504, message: `backend ${b.id} did not respond within ${target.timeouts.response_ms} ms` }
+            ? { status: 504, message: `backend did not respond within ${target.timeouts.response_ms} ms` }
             : result.errorClass === 'connect-timeout'
-              ? { status: 504, message: `backend ${b.id} did not accept a connection within ${target.timeouts.connect_ms} ms` }
-              : { status: 502, message: `backend ${b.id} failed (${result.error})` };
+              ? { status: 504, message: `backend did not accept a connection within ${target.timeouts.connect_ms} ms` }
+              : { status: 502, message: 'backend failed' };
+          this.#logFailure(p.requestId, b, `${result.errorClass} (${result.error})`);
           if (result.responseStarted) return; // the engine broke the client connection; nothing more to say
           if (replayable && result.errorClass === 'reset' && n === 0) resetBackend = b;
           if (result.errorClass === 'connect-timeout' || replayable) continue;
-          sendError(res, lastFailure.status, lastFailure.message);
+          sendError(res, lastFailure.status, lastFailure.message, {}, p.requestId);
           return;
         }
       }
     }
     if (lastFailure) {
-      sendError(res, lastFailure.status, lastFailure.message);
+      sendError(res, lastFailure.status, lastFailure.message, {}, p.requestId);
       return;
     }
     this.#deps.stats.noBackend++;
-    sendError(res, 503, `no backend available in pool ${pool.name}`, { 'retry-after': '1' });
+    sendError(res, 503, 'no backend available', { 'retry-after': '1' }, p.requestId);
   }
 
   async #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -265,7 +295,7 @@ export class ProxyHandler {
     const p = this.#prepare(req, true);
     if (!('runtime' in p)) {
       if (p.status === 503) this.#deps.stats.noBackend++;
-      sendRawError(socket, p.status, p.message, p.headers);
+      sendRawError(socket, p.status, p.message, p.headers, p.requestId);
       return;
     }
     const { target } = p;
@@ -300,6 +330,7 @@ export class ProxyHandler {
           return;
         case 'connect-failed':
           b.state.recordError('connect');
+          this.#logFailure(p.requestId, b, `WebSocket handshake failed (${result.error})`);
           this.#passive(target.pool, b, 'connect-failure', Date.now());
           attempt.markTried(b);
           continue;
@@ -311,7 +342,12 @@ export class ProxyHandler {
       }
     }
     this.#deps.stats.noBackend++;
-    sendRawError(socket, 503, `no backend available in pool ${target.pool.name}`, { 'Retry-After': '1' });
+    sendRawError(socket, 503, 'no backend available', { 'Retry-After': '1' }, p.requestId);
+  }
+
+  /** The detail a client never sees: which backend, and what went wrong, under the request id. */
+  #logFailure(requestId: string, b: Backend, what: string): void {
+    this.#log(`[proxy] request ${requestId}: backend ${b.id} ${what}`);
   }
 
   #passive(pool: Pool, b: Backend, outcome: PassiveOutcome, now: number): void {
