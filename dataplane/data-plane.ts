@@ -18,8 +18,8 @@ import type { BackendState } from './pools/backend-state.js';
 import { BackendTable } from './pools/backend-table.js';
 import { Runtime } from './runtime/runtime.js';
 import { ProxyHandler } from './server/proxy-handler.js';
-import { isRequestLineOverflow } from './server/request-line-overflow.js';
-import { sendRawError } from './server/responses.js';
+import { clientErrorStatus } from './server/client-error-status.js';
+import { ALLOWED_METHODS, sendRawError } from './server/responses.js';
 import { buildHealthView, buildStatsReport } from './stats/stats-report.js';
 import { TrafficStats } from './stats/traffic-stats.js';
 import { SyncClient } from './sync/sync-client.js';
@@ -132,14 +132,14 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
   // golb is not a forward proxy: CONNECT gets a status line instead of a silent close.
   server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
-    sendRawError(socket, 405, 'CONNECT is not supported', { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
+    sendRawError(socket, 405, 'CONNECT is not supported', { Allow: ALLOWED_METHODS });
   });
   server.on('connection', (socket: Socket) => {
     traffic.activeConnections++;
     socket.once('close', () => traffic.activeConnections--);
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    // Malformed requests get a real status line, never a crash; 431 for oversized heads.
+    // Malformed requests get a real status line, never a crash; 414 / 431 for oversized heads.
     if (!socket.writable || err.code === 'ECONNRESET') {
       socket.destroy();
       return;
@@ -166,11 +166,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
         return;
       }
     }
-    const status =
-      err.code === 'HPE_HEADER_OVERFLOW'
-        ? isRequestLineOverflow((err as { rawPacket?: unknown }).rawPacket, (err as { bytesParsed?: unknown }).bytesParsed) ? 414 : 431
-        : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    sendRawError(socket, status, status === 414 ? 'request line too long' : status === 431 ? 'request head too large' : status === 408 ? 'request timed out' : 'malformed request');
+    const answer = clientErrorStatus(err);
+    sendRawError(socket, answer.status, answer.message);
   });
 
   /** Closes a tunnel whose backend is gone or in maintenance; schedules the close of a draining one. */

@@ -15,7 +15,7 @@ import type { Pool } from '../pools/pool.js';
 import type { Runtime, RouteTarget } from '../runtime/runtime.js';
 import type { TrafficStats } from '../stats/traffic-stats.js';
 import { readRequestTarget } from './request-target.js';
-import { sendError, sendRawError } from './responses.js';
+import { ALLOWED_METHODS, sendError, sendRawError } from './responses.js';
 
 export interface ProxyHandlerDeps {
   engine: ForwardEngine;
@@ -35,8 +35,6 @@ export interface ProxyHandlerDeps {
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-/** The methods named in a 405's Allow (TRACE refused, CONNECT never proxied). */
-const ALLOW = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
 
 /** One attempt's view of availability: who may take the request now, minus backends already tried. */
 class Attempt implements PickContext<Backend> {
@@ -113,12 +111,12 @@ export class ProxyHandler {
   #prepare(req: IncomingMessage, upgrade: boolean): Prepared | Refusal {
     const given = req.headers['x-request-id'];
     const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : nanoid();
-    const refusal = this.#refusal(req, upgrade, requestId);
-    if (!('runtime' in refusal)) refusal.requestId = requestId;
-    return refusal;
+    const p = this.#validateAndRoute(req, upgrade, requestId);
+    if (!('runtime' in p)) p.requestId = requestId;
+    return p;
   }
 
-  #refusal(req: IncomingMessage, upgrade: boolean, requestId: string): Prepared | Refusal {
+  #validateAndRoute(req: IncomingMessage, upgrade: boolean, requestId: string): Prepared | Refusal {
     const runtime = this.#deps.current();
     if (!runtime) return { status: 503, message: 'no configuration received from the control plane yet', headers: { 'retry-after': '1' } };
     const stats = this.#deps.stats;
@@ -146,7 +144,7 @@ export class ProxyHandler {
     }
     if (req.method === 'TRACE' && !runtime.limits.allow_trace) {
       // A backend that reflects TRACE would echo Authorization and cookies back (nginx: 405 too).
-      return { status: 405, message: 'TRACE is not allowed', headers: { allow: ALLOW } };
+      return { status: 405, message: 'TRACE is not allowed', headers: { allow: ALLOWED_METHODS } };
     }
     const t = readRequestTarget(req);
     if (!t.ok) return { status: t.status, message: t.message };

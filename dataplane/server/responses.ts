@@ -7,6 +7,9 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { nanoid } from 'nanoid';
 
+/** The methods named in a 405's Allow: TRACE is refused unless allowed, CONNECT never proxied. */
+export const ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS';
+
 /** `requestId` undefined = a fresh one, so every answer golb writes can be quoted in a report. */
 export function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}, requestId?: string): void {
   if (res.headersSent) {

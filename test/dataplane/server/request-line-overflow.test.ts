@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { clientErrorStatus } from '../../../dataplane/server/client-error-status.js';
 import { isRequestLineOverflow } from '../../../dataplane/server/request-line-overflow.js';
 
 const a = 'a'.repeat(600);
@@ -29,5 +30,18 @@ describe('isRequestLineOverflow', () => {
     }
     assert.equal(isRequestLineOverflow(undefined, 0), false);
     assert.equal(isRequestLineOverflow(Buffer.alloc(0), 0), false);
+  });
+});
+
+describe('clientErrorStatus', () => {
+  it('maps parser errors to 414, 431, 408 and 400', () => {
+    const longTarget = Buffer.from(`GET /${'a'.repeat(100)}`);
+    const longHeader = Buffer.from(`GET / HTTP/1.1\r\nX-A: ${'b'.repeat(100)}`);
+    assert.deepEqual(clientErrorStatus({ code: 'HPE_HEADER_OVERFLOW', rawPacket: longTarget, bytesParsed: longTarget.length }).status, 414);
+    assert.deepEqual(clientErrorStatus({ code: 'HPE_HEADER_OVERFLOW', rawPacket: longHeader, bytesParsed: longHeader.length }).status, 431);
+    assert.deepEqual(clientErrorStatus({ code: 'HPE_HEADER_OVERFLOW' }).status, 431);
+    assert.deepEqual(clientErrorStatus({ code: 'ERR_HTTP_REQUEST_TIMEOUT' }).status, 408);
+    assert.deepEqual(clientErrorStatus({ code: 'HPE_INVALID_METHOD' }), { status: 400, message: 'malformed request' });
+    assert.deepEqual(clientErrorStatus({}).status, 400);
   });
 });
