@@ -8,6 +8,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { nanoid } from 'nanoid';
 import type { Snapshot } from '../proto/index.js';
 import type { ForwardEngine, Tunnel } from './forward/engine.js';
+import { withAsteriskForm } from './forward/asterisk-form.js';
 import { createHttpProxyEngine } from './forward/http-proxy-engine.js';
 import { createUndiciEngine } from './forward/undici-engine.js';
 import { ActiveHealthChecker } from './health/active-checker.js';
@@ -21,7 +22,8 @@ import { capConnections } from './server/connection-cap.js';
 import { awaitContinue } from './server/expect-continue.js';
 import { servePipelinedInOrder } from './server/pipelined-in-order.js';
 import { ProxyHandler } from './server/proxy-handler.js';
-import { sendRawError } from './server/responses.js';
+import { clientErrorStatus } from './server/client-error-status.js';
+import { ALLOWED_METHODS, sendRawError } from './server/responses.js';
 import { buildHealthView, buildStatsReport } from './stats/stats-report.js';
 import { TrafficStats } from './stats/traffic-stats.js';
 import { SyncClient } from './sync/sync-client.js';
@@ -67,7 +69,7 @@ export interface DataPlane {
 export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const id = opts.id ?? nanoid(10);
-  const engine = opts.engine ?? createEngine(opts.engineName ?? engineFromEnv());
+  const engine = withAsteriskForm(opts.engine ?? createEngine(opts.engineName ?? engineFromEnv()));
   const table = new BackendTable();
   const traffic = new TrafficStats();
   const tunnels = new Map<Tunnel, { backend: Backend; timer?: NodeJS.Timeout }>();
@@ -141,14 +143,14 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
   // golb is not a forward proxy: CONNECT gets a status line instead of a silent close.
   server.on('connect', (_req: http.IncomingMessage, socket: Duplex) => {
     socket.on('error', () => socket.destroy());
-    sendRawError(socket, 405, 'CONNECT is not supported', { Allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS' });
+    sendRawError(socket, 405, 'CONNECT is not supported', { Allow: ALLOWED_METHODS });
   });
   server.on('connection', (socket: Socket) => {
     traffic.activeConnections++;
     socket.once('close', () => traffic.activeConnections--);
   });
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    // Malformed requests get a real status line, never a crash; 431 for oversized heads.
+    // Malformed requests get a real status line, never a crash; 414 / 431 for oversized heads.
     if (!socket.writable || err.code === 'ECONNRESET') {
       socket.destroy();
       return;
@@ -175,9 +177,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
         return;
       }
     }
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const body = `${status} ${http.STATUS_CODES[status]}\n`;
-    socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+    const answer = clientErrorStatus(err);
+    sendRawError(socket, answer.status, answer.message);
   });
 
   /** What the connection and WebSocket caps did (local admin /api/stats only). */

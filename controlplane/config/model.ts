@@ -136,6 +136,10 @@ export interface LimitsConfig {
   maxWebSockets: number;
   /** Largest WebSocket message either way; a bigger one closes the tunnel with 1009. */
   websocketMaxMessageBytes: number;
+  /** Forward header names containing '_' (off: dropped, as nginx does). */
+  underscoresInHeaders: boolean;
+  /** Forward TRACE (off: 405, as nginx does). */
+  allowTrace: boolean;
 }
 
 export interface Config {
@@ -201,6 +205,8 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = {
   maxConnections: 10_000,
   maxWebSockets: 10_000,
   websocketMaxMessageBytes: 16 * 1024 * 1024,
+  underscoresInHeaders: false,
+  allowTrace: false,
 };
 
 export const DEFAULT_COOKIE: Readonly<CookieConfig> = {

@@ -964,6 +964,22 @@ const handleWebSocketMaxMessage: Handler = (p, st, args) => {
   if (v === 0) p.error(posOf(s), 'websocket_max_message must be more than 0');
   else if (v !== undefined) p.draft.limits.websocketMaxMessageBytes = v;
 };
+/** `NAME on|off`: a global switch stored in limits. */
+function limitSwitch(name: string, set: (p: Parser, v: boolean) => void): Handler {
+  return (p, st, args) => {
+    const [w] = p.positionals(st, args, 1, 'on or off') ?? [];
+    if (w === undefined) return;
+    const v = p.value(parseBool(w.text, name), posOf(w));
+    if (v !== undefined) set(p, v);
+  };
+}
+
+const handleUnderscoresInHeaders = limitSwitch('underscores_in_headers', (p, v) => {
+  p.draft.limits.underscoresInHeaders = v;
+});
+const handleAllowTrace = limitSwitch('allow_trace', (p, v) => {
+  p.draft.limits.allowTrace = v;
+});
 
 const handleDefaultBackend: Handler = (p, st, args) => {
   const [n] = p.positionals(st, args, 1, 'a pool name') ?? [];
@@ -1149,6 +1165,8 @@ const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   max_connections: { handler: handleMaxConnections, inBlock: false, global: true, attrs: [] },
   max_websockets: { handler: handleMaxWebSockets, inBlock: false, global: true, attrs: [] },
   websocket_max_message: { handler: handleWebSocketMaxMessage, inBlock: false, global: true, attrs: [] },
+  underscores_in_headers: { handler: handleUnderscoresInHeaders, inBlock: false, global: true, attrs: [] },
+  allow_trace: { handler: handleAllowTrace, inBlock: false, global: true, attrs: [] },
 };
 
 /** Every directive name, for did-you-mean (`upstream` is handled before the table). */

@@ -95,6 +95,8 @@ export function buildSnapshot(config: Config, options: BuildOptions): Snapshot {
       max_connections: config.limits.maxConnections,
       max_websockets: config.limits.maxWebSockets,
       websocket_max_message_bytes: String(config.limits.websocketMaxMessageBytes),
+      underscores_in_headers: config.limits.underscoresInHeaders,
+      allow_trace: config.limits.allowTrace,
     },
     source: options.source ?? config.source,
   };

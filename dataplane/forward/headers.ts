@@ -57,6 +57,12 @@ export interface UpstreamHeaderOptions {
   peer?: string;
   /** Keep Connection: Upgrade / Upgrade for a WebSocket handshake. */
   upgrade?: boolean;
+  /**
+   * Forward header names containing '_' (directive `underscores_in_headers on`). Off by default,
+   * as in nginx: CGI, PHP and WSGI backends map '_' and '-' to the same variable, so
+   * `X_Forwarded_For` would reach them as golb's own X-Forwarded-For.
+   */
+  underscores?: boolean;
 }
 
 /** The header set sent to a backend for `req`. */
@@ -67,9 +73,11 @@ export function buildUpstreamHeaders(req: IncomingMessage, o: UpstreamHeaderOpti
   const named = connection === undefined || isPlainConnectionValue(connection) ? undefined : connectionTokens(connection);
   if (named) for (const name of NOT_NOMINABLE) named.delete(name);
   const out: OutgoingHttpHeaders = {};
+  const underscores = o.underscores === true;
   for (const name in headers) {
     const value = headers[name];
     if (value === undefined || HOP_BY_HOP.has(name) || OWNED.has(name) || named?.has(name) || name.startsWith('proxy-')) continue;
+    if (!underscores && name.includes('_')) continue;
     out[name] = value;
   }
   out.host = o.host;

@@ -1,21 +1,32 @@
-// The sticky-session cookie: names a backend by its stable id, expires, and is signed with
-// HMAC-SHA256 under a secret every data plane shares, so any of them honours what another issued.
+// The sticky-session cookie: names a backend by an opaque token (a keyed hash of its stable id, so
+// it says nothing about the backend's pool or address), expires, and is signed with HMAC-SHA256
+// under a secret every data plane shares, so any of them honours what another issued.
+// Value: TOKEN.EXPIRY.MAC with TOKEN = base64url(HMAC(secret, "backend\0" + id)[0..12]) and
+// MAC = base64url(HMAC(secret, "TOKEN|EXPIRY")). The token depends only on the secret and the id,
+// so it survives reorders and reloads; it is resolved back through the ids this snapshot knows.
+// Cookies of the earlier format (base64url of the id) fail the check and are re-pinned once.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CookieSpec } from '../../proto/index.js';
 
 const DEFAULT_COOKIE_NAME = 'GOLB_SESSION';
 const DEFAULT_COOKIE_TTL_S = 86_400;
 
-/** Cookie headers past this size are not parsed at all. */
-const MAX_HEADER_BYTES = 8192;
-/** A value of ours is ~110 bytes for a 40-character id; anything past this is not ours. */
+/** A value of ours is 16 + 1 + 10 + 1 + 43 = 71 bytes; anything past this is not ours. */
 const MAX_VALUE_BYTES = 512;
-/** Same-name cookies tried per request (browsers send one per matching path); bounds HMAC work. */
+/**
+ * Same-name cookies tried per request (browsers send one per matching path); bounds HMAC work.
+ * The Cookie header itself has no size limit here: the listener's head limit bounds it, and a
+ * scan over it is linear (one indexOf per pair), so stickiness holds for every request accepted.
+ */
 const MAX_CANDIDATES = 4;
 /** Verified values remembered per snapshot (the object is rebuilt with each one, so with each secret). */
 const MAX_VERIFIED = 10_000;
 /** base64url of a 32-byte digest, unpadded. */
 const MAC_CHARS = 43;
+/** Token bytes: 96 bits, so two backends of one config never share a token in practice. */
+const TOKEN_BYTES = 12;
+/** base64url of TOKEN_BYTES, unpadded. */
+const TOKEN_CHARS = 16;
 
 /** RFC 6265 §4.1.1 cookie-name (an RFC 9110 token). */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -34,6 +45,10 @@ export class StickyCookie {
    * by a current secret get in; the expiry is still checked on every use.
    */
   readonly #verified = new Map<string, { id: string; expiry: number }>();
+  /** Token under the current secret, per backend id known to this snapshot. */
+  readonly #tokenById = new Map<string, string>();
+  /** Every token (current and previous secrets) of a known backend id, back to the id. */
+  readonly #idByToken = new Map<string, string>();
 
   /**
    * `now` returns ms since the epoch (injected by tests). An empty name or TTL takes the default
@@ -56,10 +71,33 @@ export class StickyCookie {
    */
   issue(backendId: string, secure = false): string {
     const expiry = Math.floor(this.#now() / 1000) + this.ttlS;
-    const id = Buffer.from(backendId, 'utf8').toString('base64url');
-    const mac = this.#mac(this.#secrets[0]!, backendId, expiry).toString('base64url');
+    const token = this.#tokenOf(backendId);
+    const mac = this.#mac(this.#secrets[0]!, token, expiry).toString('base64url');
     const flags = this.#alwaysSecure || secure ? '; Secure' : '';
-    return `${this.name}=${id}.${expiry}.${mac}; Path=/; Max-Age=${this.ttlS}; HttpOnly; SameSite=Lax${flags}`;
+    return `${this.name}=${token}.${expiry}.${mac}; Path=/; Max-Age=${this.ttlS}; HttpOnly; SameSite=Lax${flags}`;
+  }
+
+  /**
+   * Makes `backendIds` resolvable by `read`: called once per selector while the snapshot's
+   * runtime is built (before any request sees it). A cookie naming an id never registered (or
+   * issued) through this object reads as undefined, i.e. re-pinned.
+   */
+  register(backendIds: Iterable<string>): void {
+    for (const id of backendIds) this.#tokenOf(id);
+  }
+
+  #tokenOf(backendId: string): string {
+    const known = this.#tokenById.get(backendId);
+    if (known !== undefined) return known;
+    let current = '';
+    // Tokens under previous secrets too, so cookies issued before a rotation still resolve.
+    for (const secret of this.#secrets) {
+      const token = createHmac('sha256', secret).update(`backend\0${backendId}`).digest().subarray(0, TOKEN_BYTES).toString('base64url');
+      if (current === '') current = token;
+      if (!this.#idByToken.has(token)) this.#idByToken.set(token, backendId);
+    }
+    this.#tokenById.set(backendId, current);
+    return current;
   }
 
   /**
@@ -68,7 +106,7 @@ export class StickyCookie {
    * Never throws, whatever the header holds.
    */
   read(cookieHeader: string | undefined): string | undefined {
-    if (cookieHeader === undefined || cookieHeader.length > MAX_HEADER_BYTES) return undefined;
+    if (cookieHeader === undefined) return undefined;
     const name = this.name;
     let tried = 0;
     let from = 0;
@@ -95,23 +133,21 @@ export class StickyCookie {
     if (known !== undefined) return known.expiry * 1000 > this.#now() ? known.id : undefined;
     const parts = value.split('.');
     if (parts.length !== 3) return undefined;
-    const [idText, expiryText, macText] = parts as [string, string, string];
-    if (!BASE64URL.test(idText) || !DIGITS.test(expiryText) || macText.length !== MAC_CHARS || !BASE64URL.test(macText)) {
+    const [token, expiryText, macText] = parts as [string, string, string];
+    if (token.length !== TOKEN_CHARS || !BASE64URL.test(token) || !DIGITS.test(expiryText) || macText.length !== MAC_CHARS || !BASE64URL.test(macText)) {
       return undefined;
     }
     const expiry = Number(expiryText);
     if (expiry * 1000 <= this.#now()) return undefined;
-    const idBytes = Buffer.from(idText, 'base64url');
-    // Only the canonical encoding is ours: re-encoding must give back the same text.
-    if (idBytes.toString('base64url') !== idText) return undefined;
-    const backendId = idBytes.toString('utf8');
-    if (Buffer.from(backendId, 'utf8').toString('base64url') !== idText) return undefined;
+    const backendId = this.#idByToken.get(token);
+    if (backendId === undefined) return undefined;
     const given = Buffer.from(macText, 'base64url');
+    // Only the canonical encoding is ours: re-encoding must give back the same text.
     if (given.length !== 32 || given.toString('base64url') !== macText) return undefined;
     let ok = false;
     // Every secret is checked, so the time taken does not reveal which one matched.
     for (const secret of this.#secrets) {
-      if (timingSafeEqual(this.#mac(secret, backendId, expiry), given)) ok = true;
+      if (timingSafeEqual(this.#mac(secret, token, expiry), given)) ok = true;
     }
     if (!ok) return undefined;
     if (this.#verified.size >= MAX_VERIFIED) this.#verified.clear();
@@ -119,7 +155,7 @@ export class StickyCookie {
     return backendId;
   }
 
-  #mac(secret: string, backendId: string, expiry: number): Buffer {
-    return createHmac('sha256', secret).update(`${backendId}|${expiry}`).digest();
+  #mac(secret: string, token: string, expiry: number): Buffer {
+    return createHmac('sha256', secret).update(`${token}|${expiry}`).digest();
   }
 }

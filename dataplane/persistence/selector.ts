@@ -87,6 +87,7 @@ class CookieSelector<T extends BalancerTarget> implements Selector<T> {
     this.#balancer = balancer;
     this.#byId = new Map(targets.map((t) => [t.id, t]));
     this.#cookie = cookie;
+    cookie.register(this.#byId.keys());
     this.#keyOf = keyOf;
   }
 

@@ -70,6 +70,11 @@ export class Router<T> {
     }
     return this.#default;
   }
+
+  /** The default target (index -1) whatever the request, or `undefined` when there is none. */
+  matchDefault(): RouteMatch<T> | undefined {
+    return this.#default;
+  }
 }
 
 function compile<T>({ spec, target }: RouteEntry<T>, index: number): CompiledRoute<T> {

@@ -29,6 +29,7 @@ export const DEFAULT_LIMITS: LimitsSpec = {
   max_header_bytes: 16384, max_headers: 100, header_timeout_ms: 10000, request_timeout_ms: 60000,
   keepalive_timeout_ms: 5000, shutdown_timeout_ms: 30000, drain_timeout_ms: 30000, max_body_bytes: '0',
   max_connections: 10000, max_websockets: 10000, websocket_max_message_bytes: String(16 * 1024 * 1024),
+  underscores_in_headers: false, allow_trace: false,
 };
 
 export class Runtime {

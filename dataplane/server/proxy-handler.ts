@@ -18,7 +18,7 @@ import type { Runtime, RouteTarget } from '../runtime/runtime.js';
 import type { TrafficStats } from '../stats/traffic-stats.js';
 import { sendContinue } from './expect-continue.js';
 import { readRequestTarget } from './request-target.js';
-import { sendError, sendRawError } from './responses.js';
+import { ALLOWED_METHODS, sendError, sendRawError } from './responses.js';
 
 export interface ProxyHandlerDeps {
   engine: ForwardEngine;
@@ -32,8 +32,8 @@ export interface ProxyHandlerDeps {
   isClosing?(): boolean;
   /** Listener speaks TLS: X-Forwarded-Proto and the cookie's Secure flag follow it. */
   secure?: boolean;
-  /** Operator log (a pool entering or leaving panic); console.log when not given. */
-  log?: (line: string) => void;
+  /** The operator log: failed attempts (backend id and cause, under the request id), pools entering or leaving panic. Default stderr. */
+  log?(line: string): void;
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
@@ -76,6 +76,14 @@ class Attempt implements PickContext<Backend> {
   }
 }
 
+/** A request golb answers itself; `requestId` is echoed in the body and X-Request-Id. */
+interface Refusal {
+  status: number;
+  message: string;
+  headers?: Record<string, string>;
+  requestId?: string;
+}
+
 interface Prepared {
   runtime: Runtime;
   target: RouteTarget;
@@ -88,9 +96,11 @@ interface Prepared {
 export class ProxyHandler {
   readonly #deps: ProxyHandlerDeps;
   #websockets = 0;
+  readonly #log: (line: string) => void;
 
   constructor(deps: ProxyHandlerDeps) {
     this.#deps = deps;
+    this.#log = deps.log ?? ((line: string) => console.error(line));
   }
 
   readonly onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -110,7 +120,15 @@ export class ProxyHandler {
   };
 
   /** Shared by HTTP and upgrades: validation, routing and upstream headers; or the refusal to send. */
-  #prepare(req: IncomingMessage, upgrade: boolean): Prepared | { status: number; message: string; headers?: Record<string, string> } {
+  #prepare(req: IncomingMessage, upgrade: boolean): Prepared | Refusal {
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : nanoid();
+    const p = this.#validateAndRoute(req, upgrade, requestId);
+    if (!('runtime' in p)) p.requestId = requestId;
+    return p;
+  }
+
+  #validateAndRoute(req: IncomingMessage, upgrade: boolean, requestId: string): Prepared | Refusal {
     const runtime = this.#deps.current();
     if (!runtime) return { status: 503, message: 'no configuration received from the control plane yet', headers: { 'retry-after': '1' } };
     const stats = this.#deps.stats;
@@ -136,9 +154,16 @@ export class ProxyHandler {
       // Refused before a byte goes upstream; the connection closes rather than read the body.
       return { status: 413, message: `request body larger than ${maxBody} bytes`, headers: { connection: 'close' } };
     }
+    if (req.method === 'TRACE' && !runtime.limits.allow_trace) {
+      // A backend that reflects TRACE would echo Authorization and cookies back (nginx: 405 too).
+      return { status: 405, message: 'TRACE is not allowed', headers: { allow: ALLOWED_METHODS } };
+    }
     const t = readRequestTarget(req);
     if (!t.ok) return { status: t.status, message: t.message };
-    const match = runtime.router.match({ method: req.method ?? 'GET', host: t.host, path: t.path, headers: req.headers });
+    // `OPTIONS *` asks about the server, not a resource: no route pattern applies to it.
+    const match = t.asterisk
+      ? runtime.router.matchDefault()
+      : runtime.router.match({ method: req.method ?? 'GET', host: t.host, path: t.path, headers: req.headers });
     if (!match) {
       stats.unrouted++;
       return { status: 404, message: `no route for ${t.path}` };
@@ -154,8 +179,6 @@ export class ProxyHandler {
     const xff = req.headers['x-forwarded-for'];
     const ip = clientIp(peer, xff, runtime.trusted);
     const peerTrusted = peer !== undefined && runtime.trusted.has(peer);
-    const given = req.headers['x-request-id'];
-    const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : nanoid();
     const secure = this.#deps.secure === true;
     const headers = buildUpstreamHeaders(req, {
       clientIp: ip,
@@ -165,6 +188,7 @@ export class ProxyHandler {
       priorForwardedFor: peerTrusted ? joinHeader(xff) : undefined,
       peer: peerTrusted ? clientIp(peer, undefined, runtime.trusted) : undefined,
       upgrade,
+      underscores: runtime.limits.underscores_in_headers,
     });
     return {
       runtime,
@@ -180,7 +204,7 @@ export class ProxyHandler {
     const p = this.#prepare(req, false);
     if (!('runtime' in p)) {
       if (p.status === 503) this.#deps.stats.noBackend++;
-      sendError(res, p.status, p.message, p.headers);
+      sendError(res, p.status, p.message, p.headers, p.requestId);
       return;
     }
     const { target } = p;
@@ -243,7 +267,8 @@ export class ProxyHandler {
           state.recordError('connect');
           this.#passive(pool, b, 'connect-failure', now);
           attempt.markTried(b);
-          lastFailure = { status: 502, message: `backend ${b.id} unreachable (${result.error})` };
+          lastFailure = { status: 502, message: 'backend unreachable' };
+          this.#logFailure(p.requestId, b, `unreachable (${result.error})`);
           continue;
         }
         case 'failed': {
@@ -252,24 +277,25 @@ export class ProxyHandler {
           attempt.markTried(b);
           const timedOut = result.errorClass === 'timeout';
           lastFailure = timedOut
-            ? { status: 504, message: `backend ${b.id} did not respond within ${target.timeouts.response_ms} ms` }
+            ? { status: 504, message: `backend did not respond within ${target.timeouts.response_ms} ms` }
             : result.errorClass === 'connect-timeout'
-              ? { status: 504, message: `backend ${b.id} did not accept a connection within ${target.timeouts.connect_ms} ms` }
-              : { status: 502, message: `backend ${b.id} failed (${result.error})` };
+              ? { status: 504, message: `backend did not accept a connection within ${target.timeouts.connect_ms} ms` }
+              : { status: 502, message: 'backend failed' };
+          this.#logFailure(p.requestId, b, `${result.errorClass} (${result.error})`);
           if (result.responseStarted) return; // the engine broke the client connection; nothing more to say
           if (replayable && result.errorClass === 'reset' && n === 0) resetBackend = b;
           if (result.errorClass === 'connect-timeout' || replayable) continue;
-          sendError(res, lastFailure.status, lastFailure.message);
+          sendError(res, lastFailure.status, lastFailure.message, {}, p.requestId);
           return;
         }
       }
     }
     if (lastFailure) {
-      sendError(res, lastFailure.status, lastFailure.message);
+      sendError(res, lastFailure.status, lastFailure.message, {}, p.requestId);
       return;
     }
     this.#deps.stats.noBackend++;
-    sendError(res, 503, `no backend available in pool ${pool.name}`, { 'retry-after': '1' });
+    sendError(res, 503, 'no backend available', { 'retry-after': '1' }, p.requestId);
   }
 
   async #handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -280,7 +306,7 @@ export class ProxyHandler {
     const p = this.#prepare(req, true);
     if (!('runtime' in p)) {
       if (p.status === 503) this.#deps.stats.noBackend++;
-      sendRawError(socket, p.status, p.message, p.headers);
+      sendRawError(socket, p.status, p.message, p.headers, p.requestId);
       return;
     }
     // A handshake the WebSocket library would refuse is refused here, before a backend is dialled.
@@ -345,6 +371,7 @@ export class ProxyHandler {
           return result.tunnel;
         case 'connect-failed':
           b.state.recordError('connect');
+          this.#logFailure(p.requestId, b, `WebSocket handshake failed (${result.error})`);
           this.#passive(target.pool, b, 'connect-failure', Date.now());
           attempt.markTried(b);
           continue;
@@ -356,13 +383,18 @@ export class ProxyHandler {
       }
     }
     this.#deps.stats.noBackend++;
-    sendRawError(socket, 503, `no backend available in pool ${target.pool.name}`, { 'Retry-After': '1' });
+    sendRawError(socket, 503, 'no backend available', { 'Retry-After': '1' }, p.requestId);
     return undefined;
   }
 
   /** WebSocket tunnels open or being opened through this handler (held under max_websockets). */
   get openWebSockets(): number {
     return this.#websockets;
+  }
+
+  /** The detail a client never sees: which backend, and what went wrong, under the request id. */
+  #logFailure(requestId: string, b: Backend, what: string): void {
+    this.#log(`[proxy] request ${requestId}: backend ${b.id} ${what}`);
   }
 
   #passive(pool: Pool, b: Backend, outcome: PassiveOutcome, now: number): void {
@@ -378,7 +410,7 @@ export class ProxyHandler {
     if (panic) this.#panicking.add(pool.name);
     else this.#panicking.delete(pool.name);
     const threshold = pool.spec.panic_threshold_percent;
-    (this.#deps.log ?? console.log)(
+    this.#log(
       panic
         ? `[health] pool ${pool.name} in panic: under ${threshold}% of its ready primaries healthy, balancing over all of them, health ignored`
         : `[health] pool ${pool.name} out of panic`,

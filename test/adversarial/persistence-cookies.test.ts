@@ -9,19 +9,23 @@ import { request, startCluster, waitFor, type Cluster } from '../helpers/cluster
 
 const NAME = 'SID';
 
-/** A cookie value in golb's format: base64url(id).expiry.base64url(HMAC-SHA256(secret, "id|expiry")). */
-function sign(secret: string, backendId: string, expiry: number): string {
-  const mac = createHmac('sha256', secret).update(`${backendId}|${expiry}`).digest('base64url');
-  return `${Buffer.from(backendId).toString('base64url')}.${expiry}.${mac}`;
+/** golb's opaque token for a backend: HMAC-SHA256(secret, "backend\0" + id), first 12 bytes, base64url. */
+function tokenOf(secret: string, backendId: string): string {
+  return createHmac('sha256', secret).update(`backend\0${backendId}`).digest().subarray(0, 12).toString('base64url');
 }
 
-/** The backend id a cookie value names, if `secret` signed it and it has not expired. */
-function verify(secret: string, value: string): string | undefined {
-  const [id, expiry, mac] = value.split('.');
-  if (!id || !expiry || !mac) return undefined;
-  const backendId = Buffer.from(id, 'base64url').toString();
-  if (Number(expiry) * 1000 <= Date.now()) return undefined;
-  return sign(secret, backendId, Number(expiry)) === value ? backendId : undefined;
+/** A cookie value in golb's format: token.expiry.base64url(HMAC-SHA256(secret, "token|expiry")). */
+function sign(secret: string, backendId: string, expiry: number): string {
+  const token = tokenOf(secret, backendId);
+  const mac = createHmac('sha256', secret).update(`${token}|${expiry}`).digest('base64url');
+  return `${token}.${expiry}.${mac}`;
+}
+
+/** Which of `candidates` a cookie value names, if `secret` signed it and it has not expired. */
+function verify(secret: string, value: string, candidates: readonly string[]): string | undefined {
+  const [, expiry] = value.split('.');
+  if (!expiry || Number(expiry) * 1000 <= Date.now()) return undefined;
+  return candidates.find((id) => sign(secret, id, Number(expiry)) === value);
 }
 
 const idOf = (pool: string, b: FakeBackend) => `${pool}/127.0.0.1:${b.port}`;
@@ -66,7 +70,7 @@ route /other/* backend_pool=other
     const r = await visit(cookie);
     assert.equal(r.status, 200, `cookie ${JSON.stringify(cookie.slice(0, 80))}`);
     assert.ok(r.issued, `a new cookie is issued for ${JSON.stringify(cookie.slice(0, 80))}`);
-    const pinned = verify(secret, r.issued);
+    const pinned = verify(secret, r.issued, [idOf('default', a), idOf('default', b), idOf('other', c)]);
     assert.ok(pinned, 'the new cookie is signed with the current secret');
     assert.equal(pinned, r.backend === 'a' ? idOf('default', a) : idOf('default', b), 'and names the backend that served');
   }
@@ -115,13 +119,10 @@ route /other/* backend_pool=other
     await assertIgnored(`${NAME}=${sign('first-secret', `${idOf('default', b)}|${expiry}`, expiry)}`);
   });
 
-  it('ignores and re-issues oversized cookies', async () => {
+  it('ignores and re-issues oversized cookie values', async () => {
     const expiry = Math.floor(Date.now() / 1000) + 600;
     await assertIgnored(`${NAME}=${'A'.repeat(600)}.${expiry}.${'B'.repeat(43)}`);
     await assertIgnored(`${NAME}=${sign('first-secret', `default/${'x'.repeat(400)}`, expiry)}`);
-    // A 9 KB Cookie header with a valid pin at the end: too big to parse, so ignored as a whole.
-    const padding = Array.from({ length: 90 }, (_, i) => `pad${i}=${'p'.repeat(90)}`).join('; ');
-    await assertIgnored(`${padding}; ${NAME}=${sign('first-secret', idOf('default', b), expiry)}`);
   });
 
   it('ignores and re-issues malformed cookies, never answering 500', async () => {

@@ -55,7 +55,7 @@ route /faulty/* backend_pool=faulty
     const before = flaky.requests.length;
     const r = await request(port, '/faulty/order', { method: 'POST', body: 'order-1', headers: { 'x-request-id': 'order-1' } });
     assert.equal(r.status, 502);
-    assert.match(r.body, /backend .* failed/);
+    assert.match(r.body, /^502 Bad Gateway: backend failed \(request id order-1\)/);
     const delivered = flaky.requests.slice(before).filter((x) => x.requestId === 'order-1');
     assert.equal(delivered.length, 1, 'the POST reached a backend exactly once');
   });

@@ -410,6 +410,15 @@ describe('config language: health, timeouts, limits, cookie, proxies', () => {
     assert.deepEqual([l.maxConnections, l.maxWebSockets, l.websocketMaxMessageBytes], [2000, 300, 65536]);
   });
 
+  it('underscores_in_headers and allow_trace are off by default and take on/off', () => {
+    const d = parseOk(ONE_BACKEND).limits;
+    assert.deepEqual([d.underscoresInHeaders, d.allowTrace], [false, false]);
+    const l = parseOk(ONE_BACKEND + 'underscores_in_headers on\nallow_trace yes\n').limits;
+    assert.deepEqual([l.underscoresInHeaders, l.allowTrace], [true, true]);
+    const r = parseConfig(ONE_BACKEND + 'allow_trace maybe\n', 't.conf');
+    assert.ok(!r.ok && r.errors.some((e) => /allow_trace/.test(e.message)));
+  });
+
   it('returns the file name as the config source', () => {
     const r = parseConfig(ONE_BACKEND, 'conf/x.conf');
     assert.ok(r.ok);

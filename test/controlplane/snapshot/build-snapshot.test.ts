@@ -100,6 +100,8 @@ describe('buildSnapshot', () => {
         max_connections: 10000,
         max_websockets: 10000,
         websocket_max_message_bytes: String(16 * 1024 * 1024),
+        underscores_in_headers: false,
+        allow_trace: false,
       },
       source: 'test.conf',
     });

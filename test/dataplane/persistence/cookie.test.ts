@@ -29,7 +29,7 @@ describe('StickyCookie', () => {
   it('issues a full Set-Cookie value with path, max-age and the safe flags', () => {
     const c = new StickyCookie(settings(), clock().now);
     const value = c.issue('pool-a/backend-1');
-    assert.match(value, /^GOLB_SESSION=[A-Za-z0-9_-]+\.\d+\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax$/);
+    assert.match(value, /^GOLB_SESSION=[A-Za-z0-9_-]{16}\.\d+\.[A-Za-z0-9_-]{43}; Path=\/; Max-Age=3600; HttpOnly; SameSite=Lax$/);
     assert.equal(value.split('=')[1]!.split('.')[1], String(T0 / 1000 + 3600));
   });
 
@@ -76,19 +76,53 @@ describe('StickyCookie', () => {
   it('rejects a cookie signed with another secret, and accepts one signed with a previous secret', () => {
     const old = new StickyCookie(settings({ secret: 'old' }), clock().now);
     const pair = pairOf(old.issue('b1'));
-    assert.equal(new StickyCookie(settings({ secret: 'new' }), clock().now).read(pair), undefined);
+    const other = new StickyCookie(settings({ secret: 'new' }), clock().now);
+    other.register(['b1']);
+    assert.equal(other.read(pair), undefined);
     const rotated = new StickyCookie(settings({ secret: 'new', previous_secrets: ['old'] }), clock().now);
+    rotated.register(['b0', 'b1', 'b2']);
     assert.equal(rotated.read(pair), 'b1');
     assert.match(rotated.issue('b1'), /^GOLB_SESSION=/);
     assert.equal(old.read(pairOf(rotated.issue('b1'))), undefined, 'new cookies are signed with the new secret');
   });
 
-  it('matches an independent HMAC-SHA256 over "id|expiry"', () => {
+  it('matches an independent computation: a keyed-hash token of the id, then HMAC-SHA256 over "token|expiry"', () => {
     const c = new StickyCookie(settings(), clock().now);
-    const value = pairOf(c.issue('b1')).slice('GOLB_SESSION='.length);
+    const value = pairOf(c.issue('pool/127.0.0.1:31301')).slice('GOLB_SESSION='.length);
+    const expiry = T0 / 1000 + 3600;
+    const token = createHmac('sha256', 's3cret').update('backend\0pool/127.0.0.1:31301').digest().subarray(0, 12).toString('base64url');
+    const mac = createHmac('sha256', 's3cret').update(`${token}|${expiry}`).digest('base64url');
+    assert.equal(value, `${token}.${expiry}.${mac}`);
+  });
+
+  it('says nothing about the backend: no part decodes to its id, pool or address', () => {
+    const c = new StickyCookie(settings(), clock().now);
+    const value = pairOf(c.issue('pool/127.0.0.1:31301')).slice('GOLB_SESSION='.length);
+    for (const part of value.split('.')) {
+      const decoded = Buffer.from(part, 'base64url').toString('latin1');
+      assert.ok(!/pool|127\.0\.0\.1|31301/.test(decoded) && !/pool|127|31301/.test(part), part);
+    }
+  });
+
+  it('gives a backend the same token in every snapshot, whatever else the snapshot holds', () => {
+    const one = new StickyCookie(settings(), clock().now);
+    one.register(['a', 'b', 'c']);
+    const two = new StickyCookie(settings(), clock().now);
+    two.register(['c', 'x', 'b']);
+    const pair = pairOf(one.issue('b'));
+    assert.equal(pair.split('=')[1]!.split('.')[0], pairOf(two.issue('b')).split('=')[1]!.split('.')[0]);
+    assert.equal(two.read(pair), 'b', 'a cookie from before the reload still pins');
+    const three = new StickyCookie(settings(), clock().now);
+    three.register(['a', 'c']);
+    assert.equal(three.read(pair), undefined, 'a backend that left the config is not resolved');
+  });
+
+  it('treats a cookie of the earlier format (base64url of the id) as not ours', () => {
+    const c = new StickyCookie(settings(), clock().now);
+    c.register(['b1']);
     const expiry = T0 / 1000 + 3600;
     const mac = createHmac('sha256', 's3cret').update(`b1|${expiry}`).digest('base64url');
-    assert.equal(value, `${b64('b1')}.${expiry}.${mac}`);
+    assert.equal(c.read(`GOLB_SESSION=${b64('b1')}.${expiry}.${mac}`), undefined);
   });
 
   it('stops accepting a cookie once it expires', () => {
@@ -114,12 +148,26 @@ describe('StickyCookie', () => {
     assert.equal(c.read(`${name}="${value}"`), 'b1');
   });
 
-  it('ignores oversized headers and values', () => {
+  it('reads its cookie anywhere in a Cookie header of any size the head limit admits', () => {
     const c = new StickyCookie(settings(), clock().now);
     const pair = pairOf(c.issue('b1'));
-    assert.equal(c.read(`${pair}; pad=${'x'.repeat(8200)}`), undefined);
+    const pad = Array.from({ length: 400 }, (_, i) => `c${i}=${'x'.repeat(30)}`).join('; ');
+    assert.ok(pad.length > 12_000);
+    assert.equal(c.read(`${pair}; ${pad}`), 'b1');
+    assert.equal(c.read(`${pad}; ${pair}`), 'b1');
+    // Two Cookie header lines reach us joined with "; " (Node's rule for Cookie).
+    assert.equal(c.read(`${pad}; ${pad}; ${pair}`), 'b1');
     const longId = 'b'.repeat(400);
-    assert.equal(c.read(pairOf(c.issue(longId))), undefined, 'a value past 512 bytes is not read');
+    assert.equal(c.read(pairOf(c.issue(longId))), longId, 'the value has a fixed size, whatever the id');
+    assert.equal(c.read(`GOLB_SESSION=${'A'.repeat(600)}; ${pair}`), 'b1', 'an oversized value is skipped, not fatal');
+  });
+
+  it('tries at most four same-name values per header, however long the header is', () => {
+    const c = new StickyCookie(settings(), clock().now);
+    const pair = pairOf(c.issue('b1'));
+    const junk = Array.from({ length: 4 }, (_, i) => `GOLB_SESSION=junk${i}`).join('; ');
+    assert.equal(c.read(`${junk}; ${pair}`), undefined);
+    assert.equal(c.read(`${junk.split('; ').slice(1).join('; ')}; ${pair}`), 'b1');
   });
 
   it('never throws on garbage', () => {
@@ -158,6 +206,7 @@ describe('StickyCookie verified-value cache', () => {
     const pair = old.issue('pool/a:80').split(';')[0]!;
     assert.equal(old.read(pair), 'pool/a:80');
     const rotated = new StickyCookie({ name: 'S', ttl_s: 60, secret: 'new', secure: false, previous_secrets: [] });
+    rotated.register(['pool/a:80']);
     assert.equal(rotated.read(pair), undefined);
   });
 });
