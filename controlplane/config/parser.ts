@@ -11,8 +11,12 @@ import type {
   LimitsConfig,
   PassiveHealthConfig,
   PathMatchConfig,
+  ResolverConfig,
   TimeoutsConfig,
+  DiscoverConfig,
 } from './model.js';
+import { DEFAULT_DISCOVER_INTERVAL_MS, DEFAULT_RESOLVER } from './model.js';
+import { checkDiscoverHost, MIN_DISCOVER_INTERVAL_MS, parseDiscoverMode, parseResolverAddress } from '../discovery/discovery-syntax.js';
 import {
   canonicalAlgorithm,
   canonicalPersistence,
@@ -74,6 +78,7 @@ export interface DraftBackend extends Pos {
   maxConnections: number;
   backup: boolean;
   down: boolean;
+  discover?: DiscoverConfig | null;
 }
 
 /** Settings a pool may carry; also the global defaults for every pool. */
@@ -134,6 +139,7 @@ export interface Draft {
   poolRefs: PoolRef[];
   /** Some backend/server statement was seen (even a broken one). */
   sawBackend: boolean;
+  resolver?: ResolverConfig;
 }
 
 /** Environment for `secret=env:NAME`. */
@@ -596,7 +602,7 @@ const handleBalanceFactor: Handler = (p, st, args) => {
   if (v !== undefined) target.hashBalanceFactor = v;
 };
 
-const BACKEND_ATTRS = ['weight', 'pool', 'max_conn', 'max_connections'];
+const BACKEND_ATTRS = ['weight', 'pool', 'max_conn', 'max_connections', 'discover', 'interval'];
 const BACKEND_FLAGS = ['backup', 'down'];
 
 const handleBackend: Handler = (p, st, args) => {
@@ -637,6 +643,8 @@ const handleBackend: Handler = (p, st, args) => {
     if (v === undefined) ok = false;
     else maxConnections = v;
   }
+  const discover = address === undefined ? null : discoverOf(p, args, address.host, urlTok.text);
+  if (discover === undefined) ok = false;
   let pool: DraftPool | null;
   if (p.block !== null) {
     pool = p.block.pool;
@@ -655,7 +663,62 @@ const handleBackend: Handler = (p, st, args) => {
     p.error(posOf(urlTok), `duplicate backend "${urlTok.text}" in pool "${pool.name}" (first on line ${same.line})`);
     return;
   }
-  pool.backends.push({ ...address, weight, maxConnections, backup, down, line: urlTok.line, col: urlTok.col });
+  pool.backends.push({ ...address, weight, maxConnections, backup, down, line: urlTok.line, col: urlTok.col, ...(discover ? { discover } : {}) });
+};
+
+/** A backend's `discover=` / `interval=`: null = a fixed address; undefined = reported error. */
+function discoverOf(p: Parser, args: Args, host: string, urlText: string): DiscoverConfig | null | undefined {
+  const d = args.attrs.get('discover');
+  const iv = args.attrs.get('interval');
+  if (d === undefined) {
+    if (iv !== undefined) p.error(iv.keyPos, 'interval= only applies with discover=dns or discover=srv');
+    return iv === undefined ? null : undefined;
+  }
+  const mode = p.value(parseDiscoverMode(d.value), d.pos);
+  if (mode === undefined) return undefined;
+  const explicitPort = /^[a-z]+:\/\/(\[[^\]]*\]|[^/:?#]*):\d+/i.test(urlText);
+  const why = checkDiscoverHost(mode, host, explicitPort);
+  if (why !== undefined) {
+    p.error(d.keyPos, why);
+    return undefined;
+  }
+  let intervalMs = DEFAULT_DISCOVER_INTERVAL_MS;
+  if (iv !== undefined) {
+    const v = p.value(parseDuration(iv.value, 'interval'), iv.pos);
+    if (v === undefined) return undefined;
+    if (v < MIN_DISCOVER_INTERVAL_MS) {
+      p.error(iv.pos, `interval must be at least ${MIN_DISCOVER_INTERVAL_MS}ms, got "${iv.value}"`);
+      return undefined;
+    }
+    intervalMs = v;
+  }
+  return { mode, name: host, intervalMs };
+}
+
+const RESOLVER_ATTRS = ['ttl_min', 'nxdomain_grace', 'timeout'];
+
+/** `resolver [ADDR:PORT ...] [ttl-min=D] [nxdomain-grace=D] [timeout=D]`: no address = the system's. */
+const handleResolver: Handler = (p, st, args) => {
+  if (p.draft.resolver !== undefined) p.problems.warn(posOf(st.words[0]!), `resolver already set on line ${p.draft.resolver.line}; this one wins`);
+  const r: ResolverConfig = { ...DEFAULT_RESOLVER, servers: [], line: st.line };
+  for (const w of args.positional) {
+    const v = p.value(parseResolverAddress(w.text), posOf(w));
+    if (v !== undefined) r.servers.push(v);
+  }
+  const durations: Array<[string, 'ttlMinMs' | 'nxdomainGraceMs' | 'timeoutMs']> = [
+    ['ttl_min', 'ttlMinMs'],
+    ['nxdomain_grace', 'nxdomainGraceMs'],
+    ['timeout', 'timeoutMs'],
+  ];
+  for (const [key, field] of durations) {
+    const a = args.attrs.get(key);
+    if (a === undefined) continue;
+    const v = p.value(parseDuration(a.value, key.replace('_', '-')), a.pos);
+    if (v === undefined) continue;
+    if (field === 'timeoutMs' && v < 1) p.error(a.pos, 'timeout must be at least 1ms');
+    else r[field] = v;
+  }
+  p.draft.resolver = r;
 };
 
 const POOL_ATTRS = ['method', 'algorithm', 'persistence', 'hash_key', 'hash_balance_factor'];
@@ -1093,6 +1156,7 @@ const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   max_header_size: { handler: handleMaxHeaderSize, inBlock: false, global: true, attrs: [] },
   max_headers: { handler: handleMaxHeaders, inBlock: false, global: true, attrs: [] },
   client_max_body_size: { handler: handleMaxBody, inBlock: false, global: true, attrs: [] },
+  resolver: { handler: handleResolver, inBlock: false, global: true, attrs: RESOLVER_ATTRS },
 };
 
 /** Every directive name, for did-you-mean (`upstream` is handled before the table). */
