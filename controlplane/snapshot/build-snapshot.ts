@@ -108,7 +108,11 @@ export function buildSnapshot(config: Config, options: BuildOptions): Snapshot {
 export function computeVersion(snapshot: Snapshot): string {
   const pools = [...snapshot.pools]
     .sort((a, b) => compare(a.name, b.name))
-    .map(({ line: _line, backends, ...rest }) => ({ ...rest, backends: [...backends].sort((a, b) => compare(a.id, b.id)) }));
+    .map(({ line: _line, backends, ...rest }) => ({
+      ...rest,
+      // An empty discovered_from is left out so configs without discovery keep their versions.
+      backends: [...backends].sort((a, b) => compare(a.id, b.id)).map(({ discovered_from, ...b }) => (discovered_from ? { ...b, discovered_from } : b)),
+    }));
   const routes = snapshot.routes.map(({ line: _line, ...rest }) => rest);
   const { version: _v, source: _s, ...rest } = snapshot;
   const text = canonicalJson({ ...rest, pools, routes });
