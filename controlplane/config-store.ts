@@ -61,7 +61,8 @@ export class ConfigStore {
     const parsed = parseConfig(text, filename);
     if (!parsed.ok) return parsed;
     try {
-      const snapshot = buildSnapshot(parsed.config, { ...this.#overrides, cookieSecret: this.#cookieSecret, source: filename });
+      // Discovered backends as currently known, so a dry run's diff and "unchanged" hold.
+      const snapshot = this.#build(parsed.config, filename);
       return { ok: true, config: parsed.config, snapshot, text, warnings: parsed.warnings };
     } catch (err) {
       return { ok: false, errors: [{ file: filename, line: 0, col: 0, message: (err as Error).message, severity: 'error' }], warnings: parsed.warnings };

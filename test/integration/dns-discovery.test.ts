@@ -129,6 +129,13 @@ describe('DNS discovery of A records under steady load', () => {
     assert.equal(health.discovery[0]?.error, '');
   });
 
+  it('previews a reload of the same file as unchanged (a dry run sees the discovered addresses)', async () => {
+    const events = await admin.reload({ reread: true, dry_run: true });
+    const accepted = events.find((e) => e.accepted)?.accepted;
+    assert.equal(accepted?.unchanged, true);
+    assert.equal(accepted?.version, cluster.cp.store.snapshot?.version);
+  });
+
   it('keeps the version while DNS keeps answering the same', async () => {
     const version = cluster.cp.store.snapshot?.version;
     const lastOk = async () => Number((await admin.health()).discovery[0]?.last_ok_unix_ms ?? 0);
