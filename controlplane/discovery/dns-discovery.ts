@@ -117,7 +117,7 @@ export class DnsDiscovery {
     for (const src of fresh) src.first = this.#tick(src, false);
     await Promise.all([...this.#sources.values()].map((s) => s.first));
     // A caller that published before these answers came (no await) gets them now.
-    if (fresh.some((s) => s.members.size > 0 && !s.stopped)) this.#opts.onChange();
+    if (fresh.some((s) => s.members.size > 0 && !s.stopped)) this.#notify();
   }
 
   /** The config with every discovered backend replaced by its current addresses. */
@@ -190,7 +190,15 @@ export class DnsDiscovery {
     const delay = nextResolveDelayMs(ttlS, Math.min(this.#settings.ttlMinMs, d.intervalMs), d.intervalMs);
     src.timer = setTimeout(() => void this.#tick(src), delay);
     src.timer.unref();
-    if (changed && notify) this.#opts.onChange();
+    if (changed && notify) this.#notify();
+  }
+
+  #notify(): void {
+    try {
+      this.#opts.onChange();
+    } catch (err) {
+      this.#opts.log(`[golb] discovery: publishing the new addresses failed: ${(err as Error).message}`);
+    }
   }
 
   /** The endpoints an answer stands for: A/AAAA take the URL's port and weight; SRV its own. */
