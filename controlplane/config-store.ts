@@ -30,6 +30,8 @@ export class ConfigStore {
   #current: Snapshot | undefined;
   readonly #admin = new Map<string, AdminOverride>();
   readonly #listeners = new Set<(s: Snapshot) => void>();
+  /** DNS discovery: turns `discover=` names into addresses before a snapshot is built. */
+  #expand: ((c: Config) => Config) | undefined;
 
   constructor(path: string, overrides: Overrides, cookieSecret: string) {
     this.path = path;
@@ -59,7 +61,8 @@ export class ConfigStore {
     const parsed = parseConfig(text, filename);
     if (!parsed.ok) return parsed;
     try {
-      const snapshot = buildSnapshot(parsed.config, { ...this.#overrides, cookieSecret: this.#cookieSecret, source: filename });
+      // Discovered backends as currently known, so a dry run's diff and "unchanged" hold.
+      const snapshot = this.#build(parsed.config, filename);
       return { ok: true, config: parsed.config, snapshot, text, warnings: parsed.warnings };
     } catch (err) {
       return { ok: false, errors: [{ file: filename, line: 0, col: 0, message: (err as Error).message, severity: 'error' }], warnings: parsed.warnings };
@@ -80,11 +83,32 @@ export class ConfigStore {
 
   /** Makes a prepared candidate the running config. Returns the new effective snapshot. */
   commit(candidate: Extract<Candidate, { ok: true }>): Snapshot {
-    this.#base = candidate.snapshot;
+    this.#base = this.#expand ? this.#build(candidate.config, candidate.snapshot.source) : candidate.snapshot;
     this.#config = candidate.config;
     this.#text = candidate.text;
+    return this.#forgetGoneAndPublish();
+  }
+
+  /** Sets what expands discovered backends (DNS discovery); applied from the next commit on. */
+  setExpander(expand: (c: Config) => Config): void {
+    this.#expand = expand;
+  }
+
+  /** Rebuilds the running config's snapshot (discovered addresses changed) and publishes it. */
+  refresh(): Snapshot | undefined {
+    if (!this.#config || !this.#base) return undefined;
+    this.#base = this.#build(this.#config, this.#base.source);
+    return this.#forgetGoneAndPublish();
+  }
+
+  #build(config: Config, source: string): Snapshot {
+    const expanded = this.#expand ? this.#expand(config) : config;
+    return buildSnapshot(expanded, { ...this.#overrides, cookieSecret: this.#cookieSecret, source });
+  }
+
+  #forgetGoneAndPublish(): Snapshot {
     // Drain states survive for backends that still exist; the rest are forgotten.
-    const ids = new Set(candidate.snapshot.pools.flatMap((p) => p.backends.map((b) => b.id)));
+    const ids = new Set(this.#base!.pools.flatMap((p) => p.backends.map((b) => b.id)));
     for (const id of this.#admin.keys()) if (!ids.has(id)) this.#admin.delete(id);
     return this.#publish();
   }

@@ -14,6 +14,7 @@ import { shutdownGrpcServer } from './grpc-shutdown.js';
 import { checkOverrides } from './snapshot/build-snapshot.js';
 import { SyncServer } from './sync/sync-server.js';
 import { GRPC_SERVER_OPTIONS } from './sync/stream-limits.js';
+import { DnsDiscovery } from './discovery/dns-discovery.js';
 
 export const CONTROL_PLANE_VERSION = '0.1.0';
 
@@ -75,6 +76,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const store = new ConfigStore(opts.configPath, overrides, cookieSecret);
   const first = await store.readOwnFile();
   if (!first.ok) throw new StartupError(`invalid config, not starting:\n${formatErrors(first.errors).join('\n')}`);
+  const discovery = new DnsDiscovery({ log, onChange: () => store.refresh() });
+  store.setExpander((c) => discovery.expand(c));
+  await discovery.watch(first.config);
   for (const w of first.warnings) log(formatConfigError(w));
   if (!first.config.cookie.secret && !opts.cookieSecret && !process.env.GOLB_COOKIE_SECRET) {
     log('[golb] no cookie secret configured: a random one is used, so sticky sessions re-pin when the control plane restarts (set `cookie secret=...` or GOLB_COOKIE_SECRET)');
@@ -86,13 +90,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   log(`[golb] config ${opts.configPath} loaded: version ${store.snapshot!.version}`);
 
   const apply = (candidate: Extract<Candidate, { ok: true }>): Snapshot => {
+    // Names new to this config resolve in the background (the SIGHUP path awaits them first).
+    void discovery.watch(candidate.config);
     for (const w of candidate.warnings) log(formatConfigError(w));
     const before = store.snapshot?.version;
     const s = store.commit(candidate);
     if (s.version !== before) log(`[golb] config version ${s.version} pushed to ${sync.connected().length} data plane(s)`);
     return s;
   };
-  const admin = new AdminService({ store, sync, token: opts.token, startedAt, log, apply });
+  const admin = new AdminService({ store, sync, token: opts.token, startedAt, log, apply, discovery: () => discovery.status() });
 
   const proto = loadProto();
   const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000, ...GRPC_SERVER_OPTIONS });
@@ -152,6 +158,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         log(`[golb] reload rejected, nothing changed:\n${errors.join('\n')}`);
         return { ok: false, errors };
       }
+      await discovery.watch(candidate.config);
       return { ok: true, version: apply(candidate).version };
     });
     return reloading;
@@ -166,6 +173,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     close: () =>
       (closed ??= (async () => {
         admin.stop();
+        discovery.stop();
         sync.closeAll();
         await shutdownGrpcServer(server, opts.shutdownGraceMs);
         if (adminServer) {

@@ -1,22 +1,24 @@
 import { BaseCommand } from '../golbctl/base-command.js';
 import { num, toJson, type HealthResponse } from '../golbctl/client.js';
 import { colorEnabled, formatAge, paint, table } from '../golbctl/format.js';
+import { backendLabel, renderDiscovery } from '../golbctl/discovery-format.js';
 
 export function renderHealth(h: HealthResponse, now = Date.now(), color = colorEnabled()): string {
-  if (h.backends.length === 0) return `version ${h.version || '-'}: no backends`;
+  const discovery = renderDiscovery(h.discovery ?? [], now, color);
+  if (h.backends.length === 0) return `version ${h.version || '-'}: no backends${discovery ? `\n\n${discovery}` : ''}`;
   const rows: string[][] = [];
   for (const b of h.backends) {
     const all = b.dataplanes > 0 && b.healthy_on === b.dataplanes;
     const none = b.dataplanes > 0 && b.healthy_on === 0;
     const healthy = b.dataplanes === 0 ? 'no reports yet' : `${b.healthy_on}/${b.dataplanes}`;
-    rows.push([b.pool, b.url, b.admin_state || 'ready', paint(all ? 'green' : none ? 'red' : b.dataplanes === 0 ? undefined : 'yellow', healthy, color)]);
+    rows.push([b.pool, backendLabel(b.url, b.discovered_from), b.admin_state || 'ready', paint(all ? 'green' : none ? 'red' : b.dataplanes === 0 ? undefined : 'yellow', healthy, color)]);
     for (const d of b.per_dataplane) {
       if (d.healthy) continue;
       const since = num(d.since_unix_ms);
       rows.push(['', `  ${d.dataplane_id}: ${paint('red', 'unhealthy', color)}${since ? ` since ${formatAge(since, now)}` : ''}${d.reason ? `: ${d.reason}` : ''}`, '', '']);
     }
   }
-  return `version ${h.version || '-'}\n\n${table([{ header: 'POOL' }, { header: 'BACKEND' }, { header: 'STATE' }, { header: 'HEALTHY ON' }], rows, { color })}`;
+  return `version ${h.version || '-'}\n\n${table([{ header: 'POOL' }, { header: 'BACKEND' }, { header: 'STATE' }, { header: 'HEALTHY ON' }], rows, { color })}${discovery ? `\n\n${discovery}` : ''}`;
 }
 
 export default class Health extends BaseCommand<typeof Health> {

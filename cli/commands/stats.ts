@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../golbctl/base-command.js';
 import { num, toJson, type BackendSummary, type FleetStats } from '../golbctl/client.js';
 import { colorEnabled, formatDuration, formatMs, formatPercent, paint, plural, table, type Style } from '../golbctl/format.js';
+import { backendLabel, renderDiscovery } from '../golbctl/discovery-format.js';
 
 const STATUS_STYLE: Record<string, Style> = { up: 'green', degraded: 'yellow', down: 'red', draining: 'yellow', maintenance: 'gray' };
 
@@ -44,7 +45,7 @@ export function renderStats(s: FleetStats, color = colorEnabled()): string {
       totals.ws += num(b.open_websockets);
       rows.push([
         i === 0 ? pool.name : '',
-        b.url,
+        backendLabel(b.url, b.discovered_from),
         paint(state.style, state.text, color),
         `${b.healthy_on}/${b.dataplanes}`,
         String(b.weight),
@@ -92,6 +93,8 @@ export function renderStats(s: FleetStats, color = colorEnabled()): string {
       ),
     );
   }
+  const discovery = renderDiscovery(s.discovery ?? [], Date.now(), color);
+  if (discovery) out.push('', discovery);
   return out.join('\n');
 }
 

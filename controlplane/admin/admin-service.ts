@@ -13,6 +13,8 @@ import { formatConfigError, type ConfigError } from '../config/errors.js';
 import type { Candidate, ConfigStore } from '../config-store.js';
 import { diffSnapshots, toConfigDiff } from '../snapshot/diff.js';
 import type { SyncServer } from '../sync/sync-server.js';
+import { discoveryMessages, withDiscoveredFrom } from '../discovery/discovery-report.js';
+import type { DiscoveryStatus } from '../discovery/dns-discovery.js';
 
 export interface AdminServiceDeps {
   store: ConfigStore;
@@ -22,6 +24,8 @@ export interface AdminServiceDeps {
   log(line: string): void;
   /** Makes a valid candidate the running config and pushes it (shared with SIGHUP). */
   apply(candidate: Extract<Candidate, { ok: true }>): Snapshot;
+  /** DNS discovery: every resolved name and its last outcome. */
+  discovery?: () => DiscoveryStatus[];
 }
 
 const DEFAULT_RELOAD_WAIT_MS = 10_000;
@@ -61,7 +65,10 @@ export class AdminService {
   }
 
   readonly handlers: AdminHandlers = {
-    GetStats: this.#unary((req) => toFleetStats(this.aggregate(), { pool: req.pool || undefined, dataplane: req.dataplane || undefined })),
+    GetStats: this.#unary((req) => ({
+      ...withDiscoveredFrom(toFleetStats(this.aggregate(), { pool: req.pool || undefined, dataplane: req.dataplane || undefined }), this.#d.store.snapshot),
+      discovery: discoveryMessages(this.#d.discovery?.() ?? []),
+    })),
     ListDataPlanes: this.#unary(() => ({ dataplanes: [...this.#d.sync.sessions.values()].map(dataPlaneInfo) })),
     Validate: this.#unary((req) => {
       const c = this.#d.store.prepare(req.content, req.filename || 'config');
@@ -91,9 +98,11 @@ export class AdminService {
               healthy_on: per.filter((x) => x.healthy).length,
               dataplanes: per.length,
               per_dataplane: per,
+              discovered_from: b.discovered_from,
             };
           }),
         ),
+        discovery: discoveryMessages(this.#d.discovery?.() ?? []),
       };
     }),
     Drain: this.#unary((req) => this.#setDrain(req.backend, req.pool, req.timeout_ms, true)),

@@ -59,6 +59,34 @@ export interface BackendConfig {
   /** Marked `down`: starts in maintenance. */
   down: boolean;
   line: number;
+  /** Set: a name the control plane resolves; the snapshot carries what it resolves to, never this. */
+  discover?: DiscoverConfig | null;
+  /** Filled by discovery on the concrete backends it yields: "dns:NAME" or "srv:NAME". */
+  discoveredFrom?: string;
+  /** Discovery: the backend left DNS and drains until this moment (unix ms); 0 or absent = no. */
+  drainDeadlineUnixMs?: number;
+}
+
+export interface DiscoverConfig {
+  /** dns: A/AAAA records, the URL's port; srv: SRV records give targets, ports and weights. */
+  mode: 'dns' | 'srv';
+  /** The name resolved: the URL's host. */
+  name: string;
+  /** The longest wait between two resolutions (the TTL ceiling). */
+  intervalMs: number;
+}
+
+/** The `resolver` directive: how the control plane resolves discovered backends. */
+export interface ResolverConfig {
+  /** "ADDR:PORT" name servers; empty = the system's resolvers. */
+  servers: string[];
+  /** TTL floor: never re-resolve sooner than this (the backend's interval= is the ceiling). */
+  ttlMinMs: number;
+  /** How long a name must answer NXDOMAIN (or no address) before its pool loses its addresses. */
+  nxdomainGraceMs: number;
+  /** Per query attempt. */
+  timeoutMs: number;
+  line: number;
 }
 
 export interface PoolConfig {
@@ -158,7 +186,19 @@ export interface Config {
   cookie: CookieConfig;
   trustedProxies: string[];
   limits: LimitsConfig;
+  /** Absent: the defaults (DEFAULT_RESOLVER). */
+  resolver?: ResolverConfig;
 }
+
+export const DEFAULT_RESOLVER: Readonly<ResolverConfig> = {
+  servers: [],
+  ttlMinMs: 1000,
+  nxdomainGraceMs: 60_000,
+  timeoutMs: 2000,
+  line: 0,
+};
+
+export const DEFAULT_DISCOVER_INTERVAL_MS = 10_000;
 
 export const DEFAULT_HEALTH_CHECK: Readonly<HealthCheckConfig> = {
   enabled: true,

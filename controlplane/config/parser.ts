@@ -11,8 +11,12 @@ import type {
   LimitsConfig,
   PassiveHealthConfig,
   PathMatchConfig,
+  ResolverConfig,
   TimeoutsConfig,
+  DiscoverConfig,
 } from './model.js';
+import { DEFAULT_DISCOVER_INTERVAL_MS, DEFAULT_RESOLVER } from './model.js';
+import { checkDiscoverHost, MIN_DISCOVER_INTERVAL_MS, parseDiscoverMode, parseResolverAddress } from '../discovery/discovery-syntax.js';
 import {
   canonicalAlgorithm,
   canonicalPersistence,
@@ -75,6 +79,7 @@ export interface DraftBackend extends Pos {
   maxConnections: number;
   backup: boolean;
   down: boolean;
+  discover?: DiscoverConfig | null;
 }
 
 /** Settings a pool may carry; also the global defaults for every pool. */
@@ -136,6 +141,7 @@ export interface Draft {
   poolRefs: PoolRef[];
   /** Some backend/server statement was seen (even a broken one). */
   sawBackend: boolean;
+  resolver?: ResolverConfig;
 }
 
 /** Environment for `secret=env:NAME`. */
@@ -599,7 +605,7 @@ const handleBalanceFactor: Handler = (p, st, args) => {
   if (v !== undefined) target.hashBalanceFactor = v;
 };
 
-const BACKEND_ATTRS = ['weight', 'pool', 'max_conn', 'max_connections'];
+const BACKEND_ATTRS = ['weight', 'pool', 'max_conn', 'max_connections', 'discover', 'interval'];
 const BACKEND_FLAGS = ['backup', 'down'];
 
 const handleBackend: Handler = (p, st, args) => {
@@ -640,6 +646,8 @@ const handleBackend: Handler = (p, st, args) => {
     if (v === undefined) ok = false;
     else maxConnections = v;
   }
+  const discover = address === undefined ? null : discoverOf(p, args, address.host, urlTok.text);
+  if (discover === undefined) ok = false;
   let pool: DraftPool | null;
   if (p.block !== null) {
     pool = p.block.pool;
@@ -658,7 +666,62 @@ const handleBackend: Handler = (p, st, args) => {
     p.error(posOf(urlTok), `duplicate backend "${urlTok.text}" in pool "${pool.name}" (first on line ${same.line})`);
     return;
   }
-  pool.backends.push({ ...address, weight, maxConnections, backup, down, line: urlTok.line, col: urlTok.col });
+  pool.backends.push({ ...address, weight, maxConnections, backup, down, line: urlTok.line, col: urlTok.col, ...(discover ? { discover } : {}) });
+};
+
+/** A backend's `discover=` / `interval=`: null = a fixed address; undefined = reported error. */
+function discoverOf(p: Parser, args: Args, host: string, urlText: string): DiscoverConfig | null | undefined {
+  const d = args.attrs.get('discover');
+  const iv = args.attrs.get('interval');
+  if (d === undefined) {
+    if (iv !== undefined) p.error(iv.keyPos, 'interval= only applies with discover=dns or discover=srv');
+    return iv === undefined ? null : undefined;
+  }
+  const mode = p.value(parseDiscoverMode(d.value), d.pos);
+  if (mode === undefined) return undefined;
+  const explicitPort = /^[a-z]+:\/\/(\[[^\]]*\]|[^/:?#]*):\d+/i.test(urlText);
+  const why = checkDiscoverHost(mode, host, explicitPort);
+  if (why !== undefined) {
+    p.error(d.keyPos, why);
+    return undefined;
+  }
+  let intervalMs = DEFAULT_DISCOVER_INTERVAL_MS;
+  if (iv !== undefined) {
+    const v = p.value(parseDuration(iv.value, 'interval'), iv.pos);
+    if (v === undefined) return undefined;
+    if (v < MIN_DISCOVER_INTERVAL_MS) {
+      p.error(iv.pos, `interval must be at least ${MIN_DISCOVER_INTERVAL_MS}ms, got "${iv.value}"`);
+      return undefined;
+    }
+    intervalMs = v;
+  }
+  return { mode, name: host, intervalMs };
+}
+
+const RESOLVER_ATTRS = ['ttl_min', 'nxdomain_grace', 'timeout'];
+
+/** `resolver [ADDR:PORT ...] [ttl-min=D] [nxdomain-grace=D] [timeout=D]`: no address = the system's. */
+const handleResolver: Handler = (p, st, args) => {
+  if (p.draft.resolver !== undefined) p.problems.warn(posOf(st.words[0]!), `resolver already set on line ${p.draft.resolver.line}; this one wins`);
+  const r: ResolverConfig = { ...DEFAULT_RESOLVER, servers: [], line: st.line };
+  for (const w of args.positional) {
+    const v = p.value(parseResolverAddress(w.text), posOf(w));
+    if (v !== undefined) r.servers.push(v);
+  }
+  const durations: Array<[string, 'ttlMinMs' | 'nxdomainGraceMs' | 'timeoutMs']> = [
+    ['ttl_min', 'ttlMinMs'],
+    ['nxdomain_grace', 'nxdomainGraceMs'],
+    ['timeout', 'timeoutMs'],
+  ];
+  for (const [key, field] of durations) {
+    const a = args.attrs.get(key);
+    if (a === undefined) continue;
+    const v = p.value(parseDuration(a.value, key.replace('_', '-')), a.pos);
+    if (v === undefined) continue;
+    if (field === 'timeoutMs' && v < 1) p.error(a.pos, 'timeout must be at least 1ms');
+    else r[field] = v;
+  }
+  p.draft.resolver = r;
 };
 
 const handlePanicThreshold: Handler = (p, st, args) => {
@@ -1167,6 +1230,7 @@ const DIRECTIVES: Readonly<Record<string, DirectiveSpec>> = {
   websocket_max_message: { handler: handleWebSocketMaxMessage, inBlock: false, global: true, attrs: [] },
   underscores_in_headers: { handler: handleUnderscoresInHeaders, inBlock: false, global: true, attrs: [] },
   allow_trace: { handler: handleAllowTrace, inBlock: false, global: true, attrs: [] },
+  resolver: { handler: handleResolver, inBlock: false, global: true, attrs: RESOLVER_ATTRS },
 };
 
 /** Every directive name, for did-you-mean (`upstream` is handled before the table). */

@@ -93,6 +93,7 @@ export function validateDraft(draft: Draft, problems: Problems, source: string):
     cookie: { ...DEFAULT_COOKIE, ...draft.cookie },
     trustedProxies: [...draft.trustedProxies],
     limits: { ...DEFAULT_LIMITS, ...draft.limits },
+    ...(draft.resolver ? { resolver: draft.resolver } : {}),
   };
 }
 
@@ -118,6 +119,7 @@ function resolvePool(p: DraftPool, global: PoolSettings): PoolConfig {
       backup: b.backup,
       down: b.down,
       line: b.line,
+      ...(b.discover ? { discover: b.discover } : {}),
     })),
   };
 }

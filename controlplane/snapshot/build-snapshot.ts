@@ -113,7 +113,11 @@ export function buildSnapshot(config: Config, options: BuildOptions): Snapshot {
 export function computeVersion(snapshot: Snapshot): string {
   const pools = [...snapshot.pools]
     .sort((a, b) => compare(a.name, b.name))
-    .map(({ line: _line, backends, ...rest }) => ({ ...rest, backends: [...backends].sort((a, b) => compare(a.id, b.id)) }));
+    .map(({ line: _line, backends, ...rest }) => ({
+      ...rest,
+      // An empty discovered_from is left out so configs without discovery keep their versions.
+      backends: [...backends].sort((a, b) => compare(a.id, b.id)).map(({ discovered_from, ...b }) => (discovered_from ? { ...b, discovered_from } : b)),
+    }));
   const routes = snapshot.routes.map(({ line: _line, ...rest }) => rest);
   const { version: _v, source: _s, ...rest } = snapshot;
   const text = canonicalJson({ ...rest, pools, routes });
@@ -127,15 +131,19 @@ export function backendId(pool: string, b: Pick<BackendConfig, 'scheme' | 'host'
 
 function poolSpec(p: PoolConfig, eff: { algorithm: string; persistence: string; hashKey: HashKeyConfig }): PoolSpec {
   const hc = p.healthCheck;
+  // A `discover=` backend is a name only the control plane resolves: data planes get the
+  // addresses (expanded into the config by controlplane/discovery), never the name.
   const backends: BackendSpec[] = p.backends
+    .filter((b) => !b.discover)
     .map((b) => ({
       id: backendId(p.name, b),
       url: b.url,
       weight: b.weight,
       max_connections: b.maxConnections,
-      admin_state: b.down ? ('MAINTENANCE' as const) : ('READY' as const),
-      drain_deadline_unix_ms: '0',
+      admin_state: b.down ? ('MAINTENANCE' as const) : b.drainDeadlineUnixMs ? ('DRAINING' as const) : ('READY' as const),
+      drain_deadline_unix_ms: String(b.drainDeadlineUnixMs ?? 0),
       backup: b.backup,
+      discovered_from: b.discoveredFrom ?? '',
     }))
     .sort((a, b) => compare(a.id, b.id));
   return {

@@ -57,6 +57,8 @@ export interface FakeBackendOptions {
   /** Accept WebSocket upgrades: greets with `hello from <name>`, echoes `<name>: <message>`. */
   websocket?: boolean;
   port?: number;
+  /** Default 127.0.0.1; any 127.0.0.x works on Linux (all of 127/8 is loopback). */
+  host?: string;
 }
 
 export async function startFakeBackend(opts: FakeBackendOptions): Promise<FakeBackend> {
@@ -153,7 +155,7 @@ export async function startFakeBackend(opts: FakeBackendOptions): Promise<FakeBa
   };
 
   let server = makeServer();
-  await listen(server, opts.port ?? 0);
+  await listen(server, opts.port ?? 0, opts.host);
   const port = (server.address() as AddressInfo).port;
 
   const kill = () => {
@@ -164,7 +166,7 @@ export async function startFakeBackend(opts: FakeBackendOptions): Promise<FakeBa
 
   return {
     name: opts.name,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${opts.host ?? '127.0.0.1'}:${port}`,
     port,
     requests,
     sockets,
@@ -175,7 +177,7 @@ export async function startFakeBackend(opts: FakeBackendOptions): Promise<FakeBa
     kill,
     async revive() {
       server = makeServer();
-      await listen(server, port);
+      await listen(server, port, opts.host);
     },
     async close() {
       kill();
@@ -190,10 +192,10 @@ function rawHeadOf(req: IncomingMessage): string {
   return lines.join('\r\n') + '\r\n\r\n';
 }
 
-function listen(server: http.Server, port: number): Promise<void> {
+function listen(server: http.Server, port: number, host = '127.0.0.1'): Promise<void> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });

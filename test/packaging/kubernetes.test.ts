@@ -207,7 +207,7 @@ describe('deploy/kubernetes', () => {
     const { file, text } = configMapConfig();
     const result = parseConfig(text, file, { env: {} });
     assert.ok(result.ok, `${file}: ${!result.ok ? result.errors.map((e) => `${e.line}:${e.col} ${e.message}`).join('; ') : ''}`);
-    const backends = result.config.pools.flatMap((p) => p.backends);
+    const backends = result.config.pools.flatMap((p) => p.backends).filter((b) => !b.discover);
     assert.deepEqual(backends.map((b) => b.weight), [5, 3, 1]);
     for (const b of backends) {
       const svc = ofKind('Service').find((s) => s.metadata.name === b.host.split('.')[0]);
@@ -218,6 +218,29 @@ describe('deploy/kubernetes', () => {
       assert.equal(target?.inv.role, 'demo-backend');
       const l = listenerFor(target!, sp.targetPort ?? sp.port);
       assert.ok(l && reachableFromOutside(l.address), `backend ${b.url} reaches a listening demo backend`);
+    }
+  });
+
+  it('discovers pods through a headless Service whose port and pods the manifests define', () => {
+    const { file, text } = configMapConfig();
+    const result = parseConfig(text, file, { env: {} });
+    assert.ok(result.ok);
+    const discovered = result.config.pools.flatMap((p) => p.backends).filter((b) => b.discover);
+    assert.ok(discovered.length > 0, 'the ConfigMap shows the headless-Service pattern');
+    for (const b of discovered) {
+      assert.equal(b.discover!.mode, 'dns');
+      // The control plane's resolver applies no search domains: NAME.NAMESPACE.svc.cluster.local.
+      assert.match(b.host, /^[a-z0-9-]+\.[a-z0-9-]+\.svc\.cluster\.local$/);
+      const svc = ofKind('Service').find((s) => s.metadata.name === b.host.split('.')[0]);
+      assert.ok(svc, `backend ${b.url}: no Service ${b.host}`);
+      assert.equal(svc.spec!.clusterIP, 'None', `Service ${svc.metadata.name} is headless, so DNS returns the pods`);
+      const sp = (svc.spec!.ports as Array<{ name?: string; port: number; targetPort?: number | string }>).find((p) => p.port === b.port);
+      assert.ok(sp, `Service ${svc.metadata.name} has no port ${b.port}`);
+      const target = workloads.find((w) => selects(svc.spec!.selector, w.deployment.spec!.template.metadata.labels));
+      assert.ok(target, `Service ${svc.metadata.name} selects a Deployment`);
+      assert.ok((target.deployment.spec!.replicas ?? 1) >= 2, 'several pods to balance');
+      const l = listenerFor(target, sp.targetPort ?? sp.port);
+      assert.ok(l && reachableFromOutside(l.address), `pods of ${b.url} listen beyond loopback on the port`);
     }
   });
 

@@ -58,6 +58,7 @@ describe('buildSnapshot', () => {
               admin_state: 'READY',
               drain_deadline_unix_ms: '0',
               backup: false,
+              discovered_from: '',
             },
             {
               id: 'default/127.0.0.1:8002',
@@ -67,6 +68,7 @@ describe('buildSnapshot', () => {
               admin_state: 'READY',
               drain_deadline_unix_ms: '0',
               backup: false,
+              discovered_from: '',
             },
           ],
           hash_balance_factor: 0,

@@ -14,7 +14,7 @@ function backends(codes: string, backup = false): Backend[] {
     state.activeHealthy = c === 'h' || c === 'm';
     const admin: AdminState = c === 'd' ? 'DRAINING' : c === 'm' ? 'MAINTENANCE' : 'READY';
     return new Backend(
-      { id, url: `http://${id.slice(2)}`, weight: 1, max_connections: 0, admin_state: admin, drain_deadline_unix_ms: '0', backup },
+      { id, url: `http://${id.slice(2)}`, weight: 1, max_connections: 0, admin_state: admin, drain_deadline_unix_ms: '0', backup, discovered_from: '' },
       state,
     );
   });
