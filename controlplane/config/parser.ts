@@ -3,6 +3,7 @@
 // routes and the default not yet resolved (validate.ts does that). Problems are collected, never thrown.
 import { checkSync } from 'recheck';
 import type { Statement, Token } from './lexer.js';
+import { isExternalReference, refusedReference } from './external-reference.js';
 import type {
   CookieConfig,
   HashKeyConfig,
@@ -194,7 +195,7 @@ function emptySettings(): PoolSettings {
 const posOf = (t: Token): Pos => ({ line: t.line, col: t.col });
 
 /** Parses statements into a Draft; problems go to `problems`. */
-export function parseStatements(statements: readonly Statement[], problems: Problems, env: Env): Draft {
+export function parseStatements(statements: readonly Statement[], problems: Problems, env: Env | null): Draft {
   const parser = new Parser(problems, env);
   parser.run(statements);
   return parser.draft;
@@ -217,9 +218,10 @@ class Parser {
   all: readonly Statement[] = [];
   next = 0;
   readonly problems: Problems;
-  readonly env: Env;
+  /** null: references to this process's environment or files are refused (config from the Admin API). */
+  readonly env: Env | null;
 
-  constructor(problems: Problems, env: Env) {
+  constructor(problems: Problems, env: Env | null) {
     this.problems = problems;
     this.env = env;
   }
@@ -861,9 +863,11 @@ const handleCookie: Handler = (p, st, args) => {
   }
   const secret = args.attrs.get('secret');
   if (secret !== undefined) {
-    if (secret.value.startsWith('env:')) {
+    if (p.env === null && isExternalReference(secret.value)) {
+      p.error(secret.pos, refusedReference(secret.value));
+    } else if (secret.value.startsWith('env:')) {
       const variable = secret.value.slice(4);
-      const v = p.env[variable];
+      const v = p.env?.[variable];
       if (variable === '') p.error(secret.pos, 'missing variable name after "secret=env:"');
       else if (v === undefined || v === '') p.error(secret.pos, `environment variable ${variable} (cookie secret) is not set`);
       else c.secret = v;
