@@ -4,6 +4,7 @@
 import { checkSync } from 'recheck';
 import type { Statement, Token } from './lexer.js';
 import { isExternalReference, refusedReference } from './external-reference.js';
+import { REDACTED } from './redact-secrets.js';
 import type {
   CookieConfig,
   HashKeyConfig,
@@ -865,6 +866,8 @@ const handleCookie: Handler = (p, st, args) => {
   if (secret !== undefined) {
     if (p.env === null && isExternalReference(secret.value)) {
       p.error(secret.pos, refusedReference(secret.value));
+    } else if (secret.value === REDACTED) {
+      p.error(secret.pos, `cookie secret is the ${REDACTED} placeholder of \`golbctl config\`: write the secret itself`);
     } else if (secret.value.startsWith('env:')) {
       const variable = secret.value.slice(4);
       const v = p.env?.[variable];
