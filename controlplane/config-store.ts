@@ -56,9 +56,12 @@ export class ConfigStore {
     return () => this.#listeners.delete(fn);
   }
 
-  /** Parses and builds without changing anything. */
-  prepare(text: string, filename: string): Candidate {
-    const parsed = parseConfig(text, filename);
+  /**
+   * Parses and builds without changing anything. `external: false` (config that came over the
+   * Admin API) refuses `env:` / `file:` references instead of resolving them in this process.
+   */
+  prepare(text: string, filename: string, opts: { external: boolean } = { external: true }): Candidate {
+    const parsed = parseConfig(text, filename, opts.external ? {} : { env: null });
     if (!parsed.ok) return parsed;
     try {
       // Discovered backends as currently known, so a dry run's diff and "unchanged" hold.

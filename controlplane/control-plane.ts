@@ -15,6 +15,7 @@ import { checkOverrides } from './snapshot/build-snapshot.js';
 import { SyncServer } from './sync/sync-server.js';
 import { GRPC_SERVER_OPTIONS } from './sync/stream-limits.js';
 import { DnsDiscovery } from './discovery/dns-discovery.js';
+import { checkManagementListen } from './listen-policy.js';
 
 export const CONTROL_PLANE_VERSION = '0.1.0';
 
@@ -32,7 +33,16 @@ export interface ControlPlaneOptions {
   adminHost?: string;
   /** -1 = no admin HTTP. */
   adminPort: number;
+  /** Sets both tokens below when they are not given (the simple case). */
   token?: string;
+  /** Operator credential: the Admin service (golbctl) and the admin HTTP API. */
+  adminToken?: string;
+  /** Data-plane credential: the Sync stream only. */
+  dataplaneToken?: string;
+  /** Start even when a port beyond loopback has no credentials (logs a warning). */
+  insecure?: boolean;
+  /** Names the admin HTTP answers to besides loopback and its listen address (--admin-host-name). */
+  adminHostNames?: string[];
   tls?: TlsFiles;
   overrides?: Overrides;
   /** Cookie secret when the config sets none (default: GOLB_COOKIE_SECRET, else random per start). */
@@ -65,6 +75,19 @@ export class StartupError extends Error {}
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const startedAt = Date.now();
+  const adminToken = opts.adminToken || opts.token || undefined;
+  const dataplaneToken = opts.dataplaneToken || opts.token || undefined;
+  // Before anything is read or bound: a management port open to the network is not started by accident.
+  const verdict = checkManagementListen({
+    grpcHost: opts.grpcHost ?? '127.0.0.1',
+    adminHost: opts.adminPort >= 0 ? (opts.adminHost ?? '127.0.0.1') : undefined,
+    adminToken,
+    dataplaneToken,
+    mutualTls: opts.tls?.caFile !== undefined,
+    insecure: opts.insecure === true,
+  });
+  if (verdict.refusals.length > 0) throw new StartupError(`not starting:\n${verdict.refusals.join('\n')}`);
+  for (const w of verdict.warnings) log(`[golb] ${w}`);
   const overrides = opts.overrides ?? {};
   const overrideErrors = checkOverrides({ algorithm: overrides.algorithm, persistence: overrides.persistence });
   if (overrideErrors.length > 0) throw new StartupError(overrideErrors.join('\n'));
@@ -84,7 +107,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     log('[golb] no cookie secret configured: a random one is used, so sticky sessions re-pin when the control plane restarts (set `cookie secret=...` or GOLB_COOKIE_SECRET)');
   }
 
-  const sync = new SyncServer({ token: opts.token, current: () => store.snapshot, log, maxStreams: opts.maxDataPlanes });
+  const sync = new SyncServer({ token: dataplaneToken, current: () => store.snapshot, log, maxStreams: opts.maxDataPlanes });
   store.onChange((s: Snapshot) => sync.broadcast(s));
   store.commit(first);
   log(`[golb] config ${opts.configPath} loaded: version ${store.snapshot!.version}`);
@@ -98,7 +121,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     if (s.version !== before) log(`[golb] config version ${s.version} pushed to ${sync.connected().length} data plane(s)`);
     return s;
   };
-  const admin = new AdminService({ store, sync, token: opts.token, startedAt, log, apply, discovery: () => discovery.status() });
+  const admin = new AdminService({ store, sync, adminToken, dataplaneToken, startedAt, log, apply, discovery: () => discovery.status() });
 
   const proto = loadProto();
   const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000, ...GRPC_SERVER_OPTIONS });
@@ -121,6 +144,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   let adminServer: http.Server | undefined;
   if (opts.adminPort >= 0) {
+    const host = opts.adminHost ?? '127.0.0.1';
     adminServer = createAdminHttpServer({
       aggregate: () => admin.aggregate(),
       health: () => {
@@ -137,8 +161,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           },
         };
       },
-    });
-    const host = opts.adminHost ?? '127.0.0.1';
+    }, { listenHost: host, hostNames: opts.adminHostNames, token: adminToken });
     await new Promise<void>((resolve, reject) => {
       adminServer!.once('error', (err: NodeJS.ErrnoException) =>
         reject(new StartupError(err.code === 'EADDRINUSE' ? `admin port ${opts.adminPort} is already in use on ${host}` : err.message)),

@@ -3,12 +3,12 @@
 //   golb controlplane [flags]  control plane only
 //   golb dataplane [flags]     data plane only
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
 import type { startControlPlane as StartControlPlane } from '../../controlplane/control-plane.js';
 import { availableParallelism } from 'node:os';
 import { ENGINE_NAMES, startDataPlane, SOFTWARE_VERSION, type DataPlane, type EngineName } from '../../dataplane/data-plane.js';
 import { startWorkerFleet } from './workers.js';
+import { misplacedFlag, OPTIONS, ROLE_NAMES } from './role-flags.js';
+import { certificateName, syncChannelCredentials, type SyncTlsFiles } from './management-tls.js';
 
 export const DEFAULT_GRPC_PORT = 50051;
 
@@ -29,9 +29,14 @@ Flags (all-in-one):
   --host ADDR            traffic address (default: all interfaces)
   --admin-port N         admin HTTP port: dashboard, /api/health /api/stats /metrics (default 8081)
   --admin-listen ADDR    admin HTTP address (default 127.0.0.1)
+  --admin-host-name NAME another name the admin HTTP answers to (repeatable or a comma list)
   --grpc-port N          control plane gRPC port for golbctl (default ${DEFAULT_GRPC_PORT})
   --listen ADDR          gRPC address (default 127.0.0.1)
-  --token TOKEN          require this token on gRPC (env GOLB_TOKEN)
+  --token TOKEN          operator and data-plane token in one (env GOLB_TOKEN)
+  --admin-token TOKEN    operator token: Admin RPCs (golbctl) and admin HTTP (env GOLB_ADMIN_TOKEN)
+  --dataplane-token TOKEN  data-plane token: the sync stream only (env GOLB_DATAPLANE_TOKEN)
+  --insecure             start even when gRPC or admin HTTP listen beyond loopback without credentials
+  --tls-cert FILE --tls-key FILE [--tls-ca FILE]   gRPC over TLS (mutual TLS with --tls-ca)
   --max-dataplanes N     most data planes connected at once (default 10000)
   --shutdown-timeout MS  longest wait for in-flight requests on SIGTERM (default 30000)
   --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)
@@ -45,7 +50,11 @@ Flags (all-in-one):
   --listen ADDR          gRPC address (default 127.0.0.1)
   --admin-port N         admin HTTP port (default 8081; --admin-port=-1 disables)
   --admin-listen ADDR    admin HTTP address (default 127.0.0.1)
-  --token TOKEN          require this token on the sync stream and Admin RPCs (env GOLB_TOKEN)
+  --admin-host-name NAME another name the admin HTTP answers to (repeatable or a comma list)
+  --token TOKEN          operator and data-plane token in one (env GOLB_TOKEN)
+  --admin-token TOKEN    operator token: Admin RPCs (golbctl) and admin HTTP (env GOLB_ADMIN_TOKEN)
+  --dataplane-token TOKEN  data-plane token: the sync stream only (env GOLB_DATAPLANE_TOKEN)
+  --insecure             start even when gRPC or admin HTTP listen beyond loopback without credentials
   --max-dataplanes N     most data planes connected at once (default 10000)
   --tls-cert FILE --tls-key FILE [--tls-ca FILE]   serve gRPC over TLS (mutual TLS with --tls-ca)
   --algorithm NAME --persistence TYPE --[no-]path-routing   as for all-in-one
@@ -57,37 +66,12 @@ SIGHUP re-reads the config file; an invalid file changes nothing.`,
   --admin-port N         local readiness HTTP (/ready, /live, /api/stats); off unless given
   --admin-listen ADDR    its address (default 127.0.0.1)
   --id ID                data plane id (default: random)
-  --token TOKEN          token for the control plane (env GOLB_TOKEN)
+  --token TOKEN          data-plane token for the control plane (env GOLB_TOKEN)
   --tls-ca FILE          connect over TLS, trusting this CA (with --tls-cert/--tls-key for mutual TLS)
+  --tls-server-name NAME name the control plane's certificate must carry (default: the host dialled)
   --shutdown-timeout MS  longest wait for in-flight requests on SIGTERM (default: config's, 30000)
   --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)`,
 };
-
-const OPTIONS = {
-  config: { type: 'string' },
-  algorithm: { type: 'string' },
-  persistence: { type: 'string' },
-  'path-routing': { type: 'string' },
-  'no-path-routing': { type: 'boolean' },
-  port: { type: 'string' },
-  host: { type: 'string' },
-  'admin-port': { type: 'string' },
-  'admin-listen': { type: 'string' },
-  'grpc-port': { type: 'string' },
-  listen: { type: 'string' },
-  token: { type: 'string' },
-  'tls-cert': { type: 'string' },
-  'tls-key': { type: 'string' },
-  'tls-ca': { type: 'string' },
-  'control-plane': { type: 'string' },
-  id: { type: 'string' },
-  'shutdown-timeout': { type: 'string' },
-  engine: { type: 'string' },
-  workers: { type: 'string' },
-  'max-dataplanes': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-} as const;
 
 class UsageError extends Error {}
 
@@ -121,17 +105,36 @@ function workersFlag(value: unknown): number {
   return n;
 }
 
+/** Where an in-process or worker data plane dials the control plane it runs beside. */
+function localAddress(listen: string, port: number): string {
+  const wildcard = listen === '' || listen === '0.0.0.0' || listen === '::' || listen === '[::]';
+  const host = wildcard ? '127.0.0.1' : listen.replace(/^\[(.*)\]$/, '$1');
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** `--admin-host-name a --admin-host-name b,c` → [a, b, c]. */
+function hostNames(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  return (value as string[]).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}
+
 export async function main(argv: string[]): Promise<void> {
   // `--path-routing` alone means true; parseArgs wants a value for string options.
   argv = argv.map((a) => (a === '--path-routing' ? '--path-routing=true' : a));
   const sub = argv[0] === 'controlplane' || argv[0] === 'dataplane' ? argv[0] : 'all';
   const rest = sub === 'all' ? argv : argv.slice(1);
+  const usage = `Run "golb ${sub === 'all' ? '' : `${sub} `}--help" for usage.`;
   let values: Record<string, unknown>;
+  let given: string[];
   try {
-    ({ values } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: false, strict: true }));
+    const parsed = parseArgs({ args: rest, options: OPTIONS, allowPositionals: false, strict: true, tokens: true });
+    values = parsed.values;
+    given = parsed.tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : []));
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\nRun "golb ${sub === 'all' ? '' : `${sub} `}--help" for usage.`);
+    throw new UsageError(`${(err as Error).message}\n${usage}`);
   }
+  const misplaced = misplacedFlag(sub, given);
+  if (misplaced) throw new UsageError(`${misplaced}\n${usage}`);
   if (values.help) {
     console.log(HELP[sub]);
     return;
@@ -143,7 +146,8 @@ export async function main(argv: string[]): Promise<void> {
   // Checked before anything binds a port.
   engineFlag(values.engine);
   workersFlag(values.workers);
-  const token = (values.token as string | undefined) ?? process.env.GOLB_TOKEN;
+  const env = (name: string) => process.env[name] || undefined;
+  const token = (values.token as string | undefined) || env('GOLB_TOKEN');
   const log = (line: string) => console.log(line);
   const overrides = {
     algorithm: values.algorithm as string | undefined,
@@ -157,23 +161,29 @@ export async function main(argv: string[]): Promise<void> {
       ? { certFile: values['tls-cert'] as string, keyFile: values['tls-key'] as string, caFile: values['tls-ca'] as string | undefined }
       : undefined;
     if (tls && (!tls.certFile || !tls.keyFile)) throw new UsageError('--tls-cert and --tls-key go together');
+    if (!tls && values['tls-ca']) throw new UsageError(`--tls-ca on ${ROLE_NAMES[sub]} is the CA of client certificates for mutual TLS and needs --tls-cert and --tls-key`);
+    const adminToken = (values['admin-token'] as string | undefined) || env('GOLB_ADMIN_TOKEN') || token;
+    const dataplaneToken = (values['dataplane-token'] as string | undefined) || env('GOLB_DATAPLANE_TOKEN') || token;
+    const grpcHost = (values.listen as string | undefined) ?? '127.0.0.1';
     // Loaded only where it runs: the config checker it pulls in (recheck) costs a data plane ~25 MB.
     const { startControlPlane }: { startControlPlane: typeof StartControlPlane } = await import('../../controlplane/control-plane.js');
     const cp = await startControlPlane({
       configPath: (values.config as string | undefined) ?? 'conf/loadbalancer.conf',
-      grpcHost: (values.listen as string | undefined) ?? '127.0.0.1',
+      grpcHost,
       grpcPort: intFlag(values['grpc-port'] as string | undefined, 'grpc-port', DEFAULT_GRPC_PORT),
       adminHost: (values['admin-listen'] as string | undefined) ?? '127.0.0.1',
       adminPort: intFlag(values['admin-port'] as string | undefined, 'admin-port', 8081, -1),
-      token,
+      adminToken,
+      dataplaneToken,
+      insecure: values.insecure === true,
+      adminHostNames: hostNames(values['admin-host-name']),
       tls,
       overrides,
       maxDataPlanes: values['max-dataplanes'] === undefined ? undefined : intFlag(values['max-dataplanes'] as string, 'max-dataplanes', 0, 1),
       log,
     });
-    const grpcShown = (values.listen as string | undefined) ?? '127.0.0.1';
     const adminShown = (values['admin-listen'] as string | undefined) ?? '127.0.0.1';
-    log(`[golb] control plane: gRPC ${grpcShown}:${cp.grpcPort}${cp.adminPort > 0 ? `, admin http://${adminShown}:${cp.adminPort}` : ''}`);
+    log(`[golb] control plane: gRPC ${grpcHost}:${cp.grpcPort}${tls ? ' (TLS)' : ''}${cp.adminPort > 0 ? `, admin http://${adminShown}:${cp.adminPort}` : ''}`);
     process.on('SIGHUP', () => {
       void cp.reload().then((r) => {
         if (r.ok) log(`[golb] reloaded: version ${r.version}`);
@@ -181,6 +191,15 @@ export async function main(argv: string[]): Promise<void> {
       });
     });
     stopPlanes.push(() => cp.close());
+    // The local data plane(s) dial the control plane with the same TLS: trusting the CA when one
+    // is given (then presenting the server's own certificate as client certificate), else the
+    // server's certificate itself; checked against the name in that certificate.
+    const syncTls: SyncTlsFiles | undefined = tls && {
+      caFile: tls.caFile ?? tls.certFile,
+      ...(tls.caFile ? { certFile: tls.certFile, keyFile: tls.keyFile } : {}),
+      serverName: certificateName(tls.certFile),
+    };
+    const controlPlane = localAddress(grpcHost, cp.grpcPort);
     const workers = sub === 'all' ? workersFlag(values.workers) : 1;
     if (sub === 'all' && workers > 1) {
       const port = intFlag(values.port as string | undefined, 'port', 8080);
@@ -189,13 +208,16 @@ export async function main(argv: string[]): Promise<void> {
       const fleet = await startWorkerFleet({
         count: workers,
         args: [
-          '--control-plane', `127.0.0.1:${cp.grpcPort}`,
+          '--control-plane', controlPlane,
           '--port', String(port),
           ...(values.host ? ['--host', values.host as string] : []),
           ...(engine ? ['--engine', engine] : []),
           ...(values['shutdown-timeout'] ? ['--shutdown-timeout', String(shutdownMs)] : []),
+          ...(syncTls ? ['--tls-ca', syncTls.caFile] : []),
+          ...(syncTls?.certFile && syncTls.keyFile ? ['--tls-cert', syncTls.certFile, '--tls-key', syncTls.keyFile] : []),
+          ...(syncTls?.serverName ? ['--tls-server-name', syncTls.serverName] : []),
         ],
-        env: { GOLB_TOKEN: token },
+        env: { GOLB_TOKEN: dataplaneToken },
         stopTimeoutMs: shutdownMs + 5000,
         log,
       }).catch(async (err: Error) => {
@@ -206,10 +228,11 @@ export async function main(argv: string[]): Promise<void> {
       stopPlanes = [() => fleet.stop(), ...stopPlanes];
     } else if (sub === 'all') {
       const dp = await startDataPlane({
-        controlPlane: `127.0.0.1:${cp.grpcPort}`,
+        controlPlane,
         port: intFlag(values.port as string | undefined, 'port', 8080),
         host: values.host as string | undefined,
-        token,
+        token: dataplaneToken,
+        credentials: syncTls ? syncChannelCredentials(syncTls) : undefined,
         shutdownTimeoutMs: values['shutdown-timeout'] ? intFlag(values['shutdown-timeout'] as string, 'shutdown-timeout', 30000) : undefined,
         engineName: engineFlag(values.engine),
         log,
@@ -219,7 +242,7 @@ export async function main(argv: string[]): Promise<void> {
       stopPlanes = [() => dp.shutdown(), ...stopPlanes];
     }
   } else {
-    const dp = await startDataPlaneFromFlags(values, token, log);
+    const dp = await startDataPlaneFromFlags(values, token ?? env('GOLB_DATAPLANE_TOKEN'), log);
     stopPlanes.push(() => dp.shutdown());
   }
 
@@ -238,11 +261,13 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 async function startDataPlaneFromFlags(values: Record<string, unknown>, token: string | undefined, log: (l: string) => void): Promise<DataPlane> {
-  let credentials: grpc.ChannelCredentials | undefined;
-  if (values['tls-ca']) {
-    const read = (f: unknown) => (f ? readFileSync(f as string) : undefined);
-    credentials = grpc.credentials.createSsl(read(values['tls-ca']), read(values['tls-key']), read(values['tls-cert']));
-  }
+  const caFile = values['tls-ca'] as string | undefined;
+  const certFile = values['tls-cert'] as string | undefined;
+  const keyFile = values['tls-key'] as string | undefined;
+  if (Boolean(certFile) !== Boolean(keyFile)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (certFile && !caFile) throw new UsageError('--tls-cert/--tls-key on golb dataplane are the client certificate for mutual TLS and need --tls-ca (the CA that signed the control plane certificate)');
+  if (values['tls-server-name'] && !caFile) throw new UsageError('--tls-server-name needs --tls-ca (it names the certificate of a TLS control plane)');
+  const credentials = caFile ? syncChannelCredentials({ caFile, certFile, keyFile, serverName: values['tls-server-name'] as string | undefined }) : undefined;
   const dp = await startDataPlane({
     controlPlane: (values['control-plane'] as string | undefined) ?? `127.0.0.1:${DEFAULT_GRPC_PORT}`,
     port: intFlag(values.port as string | undefined, 'port', 8080),

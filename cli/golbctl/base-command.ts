@@ -19,7 +19,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     token: Flags.string({
-      summary: "The control plane's token (sent as `authorization: Bearer <token>`).",
+      summary: "The operator token: the control plane's --admin-token or --token (sent as `authorization: Bearer <token>`).",
       env: 'GOLB_TOKEN',
       helpGroup: 'GLOBAL',
     }),

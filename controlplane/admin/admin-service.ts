@@ -7,7 +7,8 @@ import type { ConfigError as ConfigErrorMessage } from '../../proto/gen/golb/v1/
 import type { ReloadEvent } from '../../proto/gen/golb/v1/ReloadEvent.js';
 import type { ReloadRequest__Output } from '../../proto/gen/golb/v1/ReloadRequest.js';
 import type { BackendSpec, Snapshot } from '../../proto/index.js';
-import { authorized, UNAUTHENTICATED } from '../auth.js';
+import { checkAdminCall } from '../auth.js';
+import { redactConfigText } from '../config/redact-secrets.js';
 import { aggregate, dataPlaneInfo, toFleetStats, type FleetAggregate } from '../aggregate/fleet-stats.js';
 import { formatConfigError, type ConfigError } from '../config/errors.js';
 import type { Candidate, ConfigStore } from '../config-store.js';
@@ -19,7 +20,10 @@ import type { DiscoveryStatus } from '../discovery/dns-discovery.js';
 export interface AdminServiceDeps {
   store: ConfigStore;
   sync: SyncServer;
-  token?: string;
+  /** Operator token every Admin RPC needs (none: open, which only a loopback listener allows). */
+  adminToken?: string;
+  /** The data planes' token, named so a call that carries it can be told it is the wrong kind. */
+  dataplaneToken?: string;
   startedAt: number;
   log(line: string): void;
   /** Makes a valid candidate the running config and pushes it (shared with SIGHUP). */
@@ -47,12 +51,18 @@ export class AdminService {
     this.#drainTimers.clear();
   }
 
+  #refusal(call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>): Partial<grpc.StatusObject> | undefined {
+    const refused = checkAdminCall(call.metadata, this.#d.adminToken, this.#d.dataplaneToken);
+    if (refused) this.#d.log(`[admin] refused a call from ${call.getPeer()}: ${refused.details}`);
+    return refused;
+  }
+
   /** Guards a unary handler with the token check and turns thrown errors into gRPC statuses. */
   #unary<Req, Res>(fn: (req: Req) => Res): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
-      if (!authorized(call.metadata, this.#d.token)) {
-        this.#d.log(`[admin] refused a call from ${call.getPeer()}: missing or wrong token`);
-        callback(UNAUTHENTICATED as grpc.ServiceError);
+      const refused = this.#refusal(call);
+      if (refused) {
+        callback(refused as grpc.ServiceError);
         return;
       }
       try {
@@ -71,13 +81,13 @@ export class AdminService {
     })),
     ListDataPlanes: this.#unary(() => ({ dataplanes: [...this.#d.sync.sessions.values()].map(dataPlaneInfo) })),
     Validate: this.#unary((req) => {
-      const c = this.#d.store.prepare(req.content, req.filename || 'config');
+      const c = this.#d.store.prepare(req.content, req.filename || 'config', { external: false });
       return c.ok ? { ok: true, errors: c.warnings.map(errorMessage), version: c.snapshot.version } : { ok: false, errors: c.errors.map(errorMessage), version: '' };
     }),
     GetConfig: this.#unary(() => {
       const s = this.#d.store.snapshot;
       const redacted = s ? { ...s, cookie: s.cookie ? { ...s.cookie, secret: '<redacted>', previous_secrets: s.cookie.previous_secrets.map(() => '<redacted>') } : null } : null;
-      return { version: s?.version ?? '', source: this.#d.store.path, text: this.#d.store.text, snapshot_json: JSON.stringify(redacted, null, 2) };
+      return { version: s?.version ?? '', source: this.#d.store.path, text: redactConfigText(this.#d.store.text), snapshot_json: JSON.stringify(redacted, null, 2) };
     }),
     GetHealth: this.#unary(() => {
       const s = this.#d.store.snapshot;
@@ -177,13 +187,14 @@ export class AdminService {
   }
 
   async #reload(call: grpc.ServerWritableStream<ReloadRequest__Output, ReloadEvent>): Promise<void> {
-    if (!authorized(call.metadata, this.#d.token)) {
-      call.emit('error', UNAUTHENTICATED);
+    const refused = this.#refusal(call);
+    if (refused) {
+      call.emit('error', refused);
       return;
     }
     const req = call.request;
     const store = this.#d.store;
-    const candidate = req.reread || req.content === '' ? await store.readOwnFile() : store.prepare(req.content, req.filename || 'config');
+    const candidate = req.reread || req.content === '' ? await store.readOwnFile() : store.prepare(req.content, req.filename || 'config', { external: false });
     if (!candidate.ok) {
       this.#d.log(`[reload] rejected, nothing changed:\n${candidate.errors.map(formatConfigError).join('\n')}`);
       call.write({ rejected: { errors: candidate.errors.map(errorMessage) } });

@@ -12,8 +12,11 @@ export type ConfigResult =
   | { ok: false; errors: ConfigError[]; warnings: ConfigError[] };
 
 export interface ParseOptions {
-  /** Variables for `cookie secret=env:NAME`; default process.env. */
-  env?: Env;
+  /**
+   * Variables for `cookie secret=env:NAME`; default process.env. null: the text did not come from
+   * the control plane's own file, so `env:` and `file:` references are errors, never resolved.
+   */
+  env?: Env | null;
 }
 
 /** Parses and validates config text; `file` names it in messages and in Config.source. */
@@ -22,7 +25,7 @@ export function parseConfig(text: string, file: string, options: ParseOptions = 
   try {
     const lexed = lex(text);
     for (const p of lexed.problems) problems.error(p, p.message);
-    const draft = parseStatements(lexed.statements, problems, options.env ?? process.env);
+    const draft = parseStatements(lexed.statements, problems, options.env === undefined ? process.env : options.env);
     const config = validateDraft(draft, problems, file);
     const all = sortConfigErrors(problems.list.map((p) => ({ file, ...p })));
     const errors = all.filter((e) => e.severity === 'error');

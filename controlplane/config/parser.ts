@@ -3,6 +3,8 @@
 // routes and the default not yet resolved (validate.ts does that). Problems are collected, never thrown.
 import { checkSync } from 'recheck';
 import type { Statement, Token } from './lexer.js';
+import { isExternalReference, refusedReference } from './external-reference.js';
+import { REDACTED } from './redact-secrets.js';
 import type {
   CookieConfig,
   HashKeyConfig,
@@ -203,7 +205,7 @@ function emptySettings(): PoolSettings {
 const posOf = (t: Token): Pos => ({ line: t.line, col: t.col });
 
 /** Parses statements into a Draft; problems go to `problems`. */
-export function parseStatements(statements: readonly Statement[], problems: Problems, env: Env): Draft {
+export function parseStatements(statements: readonly Statement[], problems: Problems, env: Env | null): Draft {
   const parser = new Parser(problems, env);
   parser.run(statements);
   return parser.draft;
@@ -226,9 +228,10 @@ class Parser {
   all: readonly Statement[] = [];
   next = 0;
   readonly problems: Problems;
-  readonly env: Env;
+  /** null: references to this process's environment or files are refused (config from the Admin API). */
+  readonly env: Env | null;
 
-  constructor(problems: Problems, env: Env) {
+  constructor(problems: Problems, env: Env | null) {
     this.problems = problems;
     this.env = env;
   }
@@ -951,9 +954,13 @@ const handleCookie: Handler = (p, st, args) => {
   }
   const secret = args.attrs.get('secret');
   if (secret !== undefined) {
-    if (secret.value.startsWith('env:')) {
+    if (p.env === null && isExternalReference(secret.value)) {
+      p.error(secret.pos, refusedReference(secret.value));
+    } else if (secret.value === REDACTED) {
+      p.error(secret.pos, `cookie secret is the ${REDACTED} placeholder of \`golbctl config\`: write the secret itself`);
+    } else if (secret.value.startsWith('env:')) {
       const variable = secret.value.slice(4);
-      const v = p.env[variable];
+      const v = p.env?.[variable];
       if (variable === '') p.error(secret.pos, 'missing variable name after "secret=env:"');
       else if (v === undefined || v === '') p.error(secret.pos, `environment variable ${variable} (cookie secret) is not set`);
       else c.secret = v;

@@ -43,11 +43,15 @@ process.on('exit', () => {
   for (const ns of namespacesMade) spawnSync('ip', ['netns', 'del', ns]);
 });
 
+const FLEET_TOKEN = 'fleet-processes-test-token';
+
 function startGolb(name: string, args: string[], netns?: string): Proc {
   const node = [process.execPath, '--import', 'tsx', 'cli/golb/entry.ts', ...args];
   // `ip netns exec` execs the command in place, so the pid is node's own.
   const [cmd, ...argv] = netns ? ['ip', 'netns', 'exec', netns, ...node] : node;
-  const child = spawn(cmd!, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  // One token for the fleet, as in a deployment: a control plane listening beyond loopback (the
+  // namespace variant) does not start without one.
+  const child = spawn(cmd!, argv, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', GOLB_TOKEN: FLEET_TOKEN, GOLB_ADMIN_TOKEN: '', GOLB_DATAPLANE_TOKEN: '' } });
   started.add(child);
   const output: string[] = [];
   const waiters = new Set<() => void>();
@@ -254,7 +258,7 @@ interface ApiStats {
   backends: Array<{ url: string; requestCount: number; state: string }>;
   dataplanes: Array<{ id: string; address: string; connected: boolean; version: string; ackState: string; totalRequests: number }>;
 }
-const apiStats = async (f: Fleet) => (await (await fetch(`${f.cp.admin}/api/stats`)).json()) as ApiStats;
+const apiStats = async (f: Fleet) => (await (await fetch(`${f.cp.admin}/api/stats`, { headers: { authorization: `Bearer ${FLEET_TOKEN}` } })).json()) as ApiStats;
 
 /** Who answered, for `n` requests through one data plane. */
 async function served(dp: Fleet['dps'][number], n: number): Promise<string[]> {
@@ -267,10 +271,16 @@ async function served(dp: Fleet['dps'][number], n: number): Promise<string[]> {
   return names;
 }
 
+function bearer(token: string): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set('authorization', `Bearer ${token}`);
+  return md;
+}
+
 function drain(grpcAddress: string, backend: string): Promise<DrainResponse__Output> {
   const client = new (loadProto().golb.v1.Admin)(grpcAddress, grpc.credentials.createInsecure());
   return new Promise<DrainResponse__Output>((resolve, reject) =>
-    client.Drain({ backend, timeout_ms: 60_000 }, (err, res) => (err ? reject(err) : resolve(res!))),
+    client.Drain({ backend, timeout_ms: 60_000 }, bearer(FLEET_TOKEN), (err, res) => (err ? reject(err) : resolve(res!))),
   ).finally(() => client.close());
 }
 

@@ -12,6 +12,7 @@ import {
   exists,
   IMAGE,
   listenersOf,
+  managementRefusals,
   parseInvocation,
   reachableFromOutside,
   read,
@@ -83,7 +84,9 @@ describe('docker-compose.yml', () => {
   it('is accepted by `docker-compose config`', () => {
     const probe = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
     assert.ok(!probe.error && probe.status === 0, 'docker-compose is not installed (apt-get install docker-compose; .ci/run does)');
-    const out = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // The token is a required variable (no value is committed); any value lets compose resolve the file.
+    const env = { ...process.env, GOLB_TOKEN: 'any-token-for-config' };
+    const out = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
     const resolved = parse(out) as { services: Record<string, Service> };
     assert.deepEqual(Object.keys(resolved.services).sort(), Object.keys(services).sort(), 'docker-compose sees the same services');
     // What docker-compose resolved agrees with what these tests read from the file.
@@ -102,6 +105,19 @@ describe('docker-compose.yml', () => {
       const context = typeof s.build === 'string' ? s.build : s.build?.context;
       assert.equal(context, '.', `${name}: built from this directory`);
       assert.ok(exists(typeof s.build === 'object' && s.build.dockerfile ? s.build.dockerfile : 'Dockerfile'));
+    }
+  });
+
+  it('refuses to start without a token: management ports beyond loopback get one from a required variable', () => {
+    const unset = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GOLB_TOKEN: '' } });
+    assert.notEqual(unset.status, 0, 'docker-compose config must fail while GOLB_TOKEN is unset');
+    assert.match(unset.stderr, /set GOLB_TOKEN/);
+    for (const { name, s, inv } of golb) {
+      if (inv.program !== 'golb') continue;
+      assert.ok(!inv.flags.has('insecure'), `${name}: --insecure`);
+      const required = new Set([...envOfService(s)].filter(([, v]) => /^\$\{[A-Z_]+:\?/.test(v)).map(([k]) => k));
+      assert.deepEqual(managementRefusals(inv, required), [], name);
+      if (inv.role === 'dataplane') assert.ok(required.has('GOLB_TOKEN'), `${name}: the data planes need the token too`);
     }
   });
 

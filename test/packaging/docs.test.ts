@@ -190,6 +190,10 @@ describe('commands in the deployment docs', () => {
           else assert.equal(url.port, '8080', `${where}: traffic goes to 8080`);
           break;
         }
+        case 'export':
+          // Only the token variables the launcher and golbctl read; never a literal value.
+          assert.match(rest[0] ?? '', /^GOLB_(TOKEN|ADMIN_TOKEN|DATAPLANE_TOKEN)=(\.\.\.|\$\(openssl rand -hex \d+\))$/, where);
+          break;
         case 'kind':
         case 'minikube':
           assert.ok(c.words.includes(IMAGE), `${where}: loads ${IMAGE}`);

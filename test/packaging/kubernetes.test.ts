@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { parseConfig } from '../../controlplane/config/load-config.js';
 import { imageCommand } from './dockerfile.js';
-import { exists, IMAGE, listenersOf, parseInvocation, reachableFromOutside, read, ROOT, SERVED_PATHS, type Invocation, type Listener } from './launcher.js';
+import { exists, IMAGE, listenersOf, managementRefusals, parseInvocation, reachableFromOutside, read, ROOT, SERVED_PATHS, type Invocation, type Listener } from './launcher.js';
 
 const DIR = 'deploy/kubernetes';
 
@@ -134,6 +134,24 @@ describe('deploy/kubernetes', () => {
       assert.equal(w.container.image, IMAGE, `${where}: image`);
       assert.deepEqual(w.inv.problems, [], `${where}: ${w.inv.problems.join('; ')}`);
       assert.equal(w.pod.securityContext?.runAsNonRoot, true, `${where}: runAsNonRoot`);
+    }
+  });
+
+  it('leaves no management port beyond loopback without a token from a mandatory Secret', () => {
+    for (const w of workloads) {
+      if (w.inv.program !== 'golb') continue;
+      const where = `${w.deployment.metadata.name}/${w.container.name}`;
+      assert.ok(!w.inv.flags.has('insecure'), `${where}: --insecure`);
+      const fromSecret = new Set(
+        (w.container.env ?? [])
+          .filter((e) => {
+            const ref = (e.valueFrom as { secretKeyRef?: { optional?: boolean } } | undefined)?.secretKeyRef;
+            return ref !== undefined && ref.optional !== true;
+          })
+          .map((e) => e.name),
+      );
+      assert.deepEqual(managementRefusals(w.inv, fromSecret), [], where);
+      if (w.inv.role === 'dataplane') assert.ok(fromSecret.has('GOLB_TOKEN'), `${where}: the data planes need the token too`);
     }
   });
 

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { checkManagementListen } from '../../controlplane/listen-policy.js';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
 export const read = (rel: string): string => readFileSync(join(ROOT, rel), 'utf8');
@@ -192,4 +193,24 @@ export function durationMs(text: string | number): number {
     total += n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000, us: 0.001 } as Record<string, number>)[unit]!;
   }
   return total;
+}
+
+/**
+ * What the control plane would refuse to start with (empty: it starts), for a command line and the
+ * token variables its environment certainly holds (a required variable or a mandatory Secret key).
+ */
+export function managementRefusals(inv: Invocation, setVars: ReadonlySet<string>): string[] {
+  if (inv.role !== 'all' && inv.role !== 'controlplane') return [];
+  const token = inv.flags.has('token') || setVars.has('GOLB_TOKEN');
+  const adminToken = inv.flags.has('admin-token') || setVars.has('GOLB_ADMIN_TOKEN') || token;
+  const dataplaneToken = inv.flags.has('dataplane-token') || setVars.has('GOLB_DATAPLANE_TOKEN') || token;
+  const adminPort = Number(inv.flags.get('admin-port') ?? flagsOf(inv.role).get('admin-port')?.default ?? '8081');
+  return checkManagementListen({
+    grpcHost: inv.flags.get('listen') ?? LOOPBACK_DEFAULT,
+    adminHost: adminPort >= 0 ? (inv.flags.get('admin-listen') ?? LOOPBACK_DEFAULT) : undefined,
+    adminToken: adminToken ? 'set' : undefined,
+    dataplaneToken: dataplaneToken ? 'set' : undefined,
+    mutualTls: inv.flags.has('tls-ca'),
+    insecure: false,
+  }).refusals;
 }
