@@ -7,6 +7,7 @@ import type { Config } from './config/model.js';
 import { formatConfigError, type ConfigError } from './config/errors.js';
 import { parseConfig } from './config/load-config.js';
 import { buildSnapshot, computeVersion } from './snapshot/build-snapshot.js';
+import type { OperatorState, StateStore } from './state/state-store.js';
 
 export interface Overrides {
   algorithm?: string;
@@ -17,7 +18,7 @@ export interface Overrides {
 export type AdminOverride = { state: 'DRAINING'; deadline: number } | { state: 'MAINTENANCE' };
 
 export type Candidate =
-  | { ok: true; config: Config; snapshot: Snapshot; text: string; warnings: ConfigError[] }
+  | { ok: true; config: Config; snapshot: Snapshot; text: string; source: string; warnings: ConfigError[] }
   | { ok: false; errors: ConfigError[]; warnings: ConfigError[] };
 
 export class ConfigStore {
@@ -26,13 +27,19 @@ export class ConfigStore {
   readonly #cookieSecret: string;
   #base: Snapshot | undefined;
   #text = '';
+  #source = '';
+  #appliedAt = 0;
+  readonly #state: StateStore | undefined;
+  #generation = Date.now();
   #config: Config | undefined;
   #current: Snapshot | undefined;
   readonly #admin = new Map<string, AdminOverride>();
   readonly #listeners = new Set<(s: Snapshot) => void>();
 
-  constructor(path: string, overrides: Overrides, cookieSecret: string) {
+  /** With `state`, every change is saved there before it is published (see state/state-store.ts). */
+  constructor(path: string, overrides: Overrides, cookieSecret: string, state?: StateStore) {
     this.path = path;
+    this.#state = state;
     this.#overrides = overrides;
     this.#cookieSecret = cookieSecret;
   }
@@ -60,7 +67,7 @@ export class ConfigStore {
     if (!parsed.ok) return parsed;
     try {
       const snapshot = buildSnapshot(parsed.config, { ...this.#overrides, cookieSecret: this.#cookieSecret, source: filename });
-      return { ok: true, config: parsed.config, snapshot, text, warnings: parsed.warnings };
+      return { ok: true, config: parsed.config, snapshot, text, source: filename, warnings: parsed.warnings };
     } catch (err) {
       return { ok: false, errors: [{ file: filename, line: 0, col: 0, message: (err as Error).message, severity: 'error' }], warnings: parsed.warnings };
     }
@@ -80,13 +87,29 @@ export class ConfigStore {
 
   /** Makes a prepared candidate the running config. Returns the new effective snapshot. */
   commit(candidate: Extract<Candidate, { ok: true }>): Snapshot {
-    this.#base = candidate.snapshot;
-    this.#config = candidate.config;
-    this.#text = candidate.text;
-    // Drain states survive for backends that still exist; the rest are forgotten.
-    const ids = new Set(candidate.snapshot.pools.flatMap((p) => p.backends.map((b) => b.id)));
-    for (const id of this.#admin.keys()) if (!ids.has(id)) this.#admin.delete(id);
-    return this.#publish();
+    return this.#transaction(() => {
+      this.#base = candidate.snapshot;
+      this.#config = candidate.config;
+      this.#text = candidate.text;
+      this.#source = candidate.source;
+      this.#appliedAt = Date.now();
+      // Drain states survive for backends that still exist; the rest are forgotten.
+      const ids = new Set(candidate.snapshot.pools.flatMap((p) => p.backends.map((b) => b.id)));
+      for (const id of this.#admin.keys()) if (!ids.has(id)) this.#admin.delete(id);
+      return this.#publish();
+    });
+  }
+
+  /** Takes back the admin states and generation a StateStore kept (once, before the first commit). */
+  restore(saved: OperatorState | undefined): void {
+    if (!saved) return;
+    for (const [id, o] of Object.entries(saved.admin)) this.#admin.set(id, o);
+    this.#generation = saved.generation;
+  }
+
+  /** The generation of the running snapshot (fencing: see dataplane/sync/generation-fence.ts). */
+  get generation(): number {
+    return this.#generation;
   }
 
   adminOverride(id: string): AdminOverride | undefined {
@@ -95,11 +118,30 @@ export class ConfigStore {
 
   /** Sets (or with undefined clears) runtime admin states, then publishes one new snapshot. */
   setAdmin(changes: ReadonlyMap<string, AdminOverride | undefined>): Snapshot {
-    for (const [id, o] of changes) {
-      if (o) this.#admin.set(id, o);
-      else this.#admin.delete(id);
+    return this.#transaction(() => {
+      for (const [id, o] of changes) {
+        if (o) this.#admin.set(id, o);
+        else this.#admin.delete(id);
+      }
+      return this.#publish();
+    });
+  }
+
+  /** Runs a change; when saving it fails, everything is put back as it was and the error thrown. */
+  #transaction(change: () => Snapshot): Snapshot {
+    const before = { base: this.#base, config: this.#config, text: this.#text, source: this.#source, appliedAt: this.#appliedAt, admin: new Map(this.#admin) };
+    try {
+      return change();
+    } catch (err) {
+      this.#base = before.base;
+      this.#config = before.config;
+      this.#text = before.text;
+      this.#source = before.source;
+      this.#appliedAt = before.appliedAt;
+      this.#admin.clear();
+      for (const [id, o] of before.admin) this.#admin.set(id, o);
+      throw err;
     }
-    return this.#publish();
   }
 
   /** Backends of the running snapshot matching a URL or id (optionally within a pool). */
@@ -129,6 +171,14 @@ export class ConfigStore {
     const effective: Snapshot = { ...base, pools, version: '' };
     effective.version = this.#admin.size === 0 ? base.version : computeVersion(effective);
     const changed = effective.version !== this.#current?.version;
+    const generation = changed ? this.#generation + 1 : this.#generation;
+    // Durable before any data plane can see it: a crash after this point replays the same state.
+    this.#state?.save({
+      generation,
+      config: { text: this.#text, source: this.#source, appliedAtUnixMs: this.#appliedAt },
+      admin: Object.fromEntries(this.#admin),
+    });
+    this.#generation = generation;
     this.#current = effective;
     if (changed) for (const fn of this.#listeners) fn(effective);
     return effective;

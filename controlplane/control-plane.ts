@@ -12,6 +12,8 @@ import { ConfigStore, formatErrors, type Candidate, type Overrides } from './con
 import { formatConfigError } from './config/errors.js';
 import { checkOverrides } from './snapshot/build-snapshot.js';
 import { SyncServer } from './sync/sync-server.js';
+import { chooseStartupConfig } from './state/startup-config.js';
+import type { OperatorState, StateStore } from './state/state-store.js';
 
 export const CONTROL_PLANE_VERSION = '0.1.0';
 
@@ -34,6 +36,8 @@ export interface ControlPlaneOptions {
   overrides?: Overrides;
   /** Cookie secret when the config sets none (default: GOLB_COOKIE_SECRET, else random per start). */
   cookieSecret?: string;
+  /** Keeps the operator state across restarts (state/dir-store.ts); without it, it lives in memory only. */
+  stateStore?: StateStore;
   log?: (line: string) => void;
 }
 
@@ -66,8 +70,15 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   if (!cookieSecret) {
     cookieSecret = randomBytes(32).toString('base64url');
   }
-  const store = new ConfigStore(opts.configPath, overrides, cookieSecret);
-  const first = await store.readOwnFile();
+  let saved: OperatorState | undefined;
+  try {
+    saved = opts.stateStore?.load();
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
+  const store = new ConfigStore(opts.configPath, overrides, cookieSecret, opts.stateStore);
+  store.restore(saved);
+  const first = await chooseStartupConfig(store, saved, log);
   if (!first.ok) throw new StartupError(`invalid config, not starting:\n${formatErrors(first.errors).join('\n')}`);
   for (const w of first.warnings) log(formatConfigError(w));
   if (!first.config.cookie.secret && !opts.cookieSecret && !process.env.GOLB_COOKIE_SECRET) {
@@ -76,7 +87,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   const sync = new SyncServer({ token: opts.token, current: () => store.snapshot, log });
   store.onChange((s: Snapshot) => sync.broadcast(s));
-  store.commit(first);
+  try {
+    store.commit(first);
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
   log(`[golb] config ${opts.configPath} loaded: version ${store.snapshot!.version}`);
 
   const apply = (candidate: Extract<Candidate, { ok: true }>): Snapshot => {
@@ -87,6 +102,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     return s;
   };
   const admin = new AdminService({ store, sync, token: opts.token, startedAt, log, apply });
+  admin.resumeDrains();
 
   const proto = loadProto();
   const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000 });
@@ -146,7 +162,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         log(`[golb] reload rejected, nothing changed:\n${errors.join('\n')}`);
         return { ok: false, errors };
       }
-      return { ok: true, version: apply(candidate).version };
+      try {
+        return { ok: true, version: apply(candidate).version };
+      } catch (err) {
+        log(`[golb] reload not applied: ${(err as Error).message}`);
+        return { ok: false, errors: [(err as Error).message] };
+      }
     });
     return reloading;
   };

@@ -9,6 +9,7 @@ import type { startControlPlane as StartControlPlane } from '../../controlplane/
 import { availableParallelism } from 'node:os';
 import { ENGINE_NAMES, startDataPlane, SOFTWARE_VERSION, type DataPlane, type EngineName } from '../../dataplane/data-plane.js';
 import { startWorkerFleet } from './workers.js';
+import type { StateStore } from '../../controlplane/state/state-store.js';
 
 export const DEFAULT_GRPC_PORT = 50051;
 
@@ -32,6 +33,8 @@ Flags (all-in-one):
   --grpc-port N          control plane gRPC port for golbctl (default ${DEFAULT_GRPC_PORT})
   --listen ADDR          gRPC address (default 127.0.0.1)
   --token TOKEN          require this token on gRPC (env GOLB_TOKEN)
+  --state-dir DIR        keep the applied config, drains and generation in DIR across restarts
+                         (default: none, state lives in memory; see docs/deployment.md)
   --shutdown-timeout MS  longest wait for in-flight requests on SIGTERM (default 30000)
   --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)
   --workers N|auto       N data-plane processes sharing the traffic port (auto = one per core;
@@ -45,6 +48,8 @@ Flags (all-in-one):
   --admin-port N         admin HTTP port (default 8081; --admin-port=-1 disables)
   --admin-listen ADDR    admin HTTP address (default 127.0.0.1)
   --token TOKEN          require this token on the sync stream and Admin RPCs (env GOLB_TOKEN)
+  --state-dir DIR        keep the applied config, drains and generation in DIR across restarts
+                         (default: none); when set, the saved config wins over --config at start
   --tls-cert FILE --tls-key FILE [--tls-ca FILE]   serve gRPC over TLS (mutual TLS with --tls-ca)
   --algorithm NAME --persistence TYPE --[no-]path-routing   as for all-in-one
 SIGHUP re-reads the config file; an invalid file changes nothing.`,
@@ -82,6 +87,7 @@ const OPTIONS = {
   'shutdown-timeout': { type: 'string' },
   engine: { type: 'string' },
   workers: { type: 'string' },
+  'state-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -156,6 +162,7 @@ export async function main(argv: string[]): Promise<void> {
     if (tls && (!tls.certFile || !tls.keyFile)) throw new UsageError('--tls-cert and --tls-key go together');
     // Loaded only where it runs: the config checker it pulls in (recheck) costs a data plane ~25 MB.
     const { startControlPlane }: { startControlPlane: typeof StartControlPlane } = await import('../../controlplane/control-plane.js');
+    const stateStore = await openStateStore(values['state-dir'] as string | undefined, log);
     const cp = await startControlPlane({
       configPath: (values.config as string | undefined) ?? 'conf/loadbalancer.conf',
       grpcHost: (values.listen as string | undefined) ?? '127.0.0.1',
@@ -165,6 +172,7 @@ export async function main(argv: string[]): Promise<void> {
       token,
       tls,
       overrides,
+      stateStore,
       log,
     });
     const grpcShown = (values.listen as string | undefined) ?? '127.0.0.1';
@@ -255,6 +263,16 @@ async function startDataPlaneFromFlags(values: Record<string, unknown>, token: s
   });
   log(`[golb] data plane ${dp.id}: traffic on port ${dp.port}${dp.adminPort ? `, readiness http://127.0.0.1:${dp.adminPort}/ready` : ''}; waiting for config from the control plane`);
   return dp;
+}
+
+async function openStateStore(dir: string | undefined, log: (l: string) => void): Promise<StateStore | undefined> {
+  if (dir === undefined) {
+    log('[golb] no --state-dir: drains and configs applied with golbctl are lost when the control plane restarts');
+    return undefined;
+  }
+  if (dir === '') throw new UsageError('--state-dir needs a directory');
+  const { DirStore } = await import('../../controlplane/state/dir-store.js');
+  return new DirStore(dir);
 }
 
 export function runCli(argv: string[]): void {

@@ -13,6 +13,7 @@ import { formatConfigError, type ConfigError } from '../config/errors.js';
 import type { Candidate, ConfigStore } from '../config-store.js';
 import { diffSnapshots, toConfigDiff } from '../snapshot/diff.js';
 import type { SyncServer } from '../sync/sync-server.js';
+import { StateStoreError } from '../state/state-store.js';
 
 export interface AdminServiceDeps {
   store: ConfigStore;
@@ -55,7 +56,8 @@ export class AdminService {
         callback(null, fn(call.request));
       } catch (err) {
         const e = err as Error & { code?: grpc.status };
-        callback({ code: e.code ?? grpc.status.INTERNAL, details: e.message } as grpc.ServiceError);
+        const code = err instanceof StateStoreError ? grpc.status.UNAVAILABLE : typeof e.code === 'number' ? e.code : grpc.status.INTERNAL;
+        callback({ code, details: e.message } as grpc.ServiceError);
       }
     };
   }
@@ -143,28 +145,48 @@ export class AdminService {
     const graceMs = timeoutMs || store.snapshot?.limits?.drain_timeout_ms || 30_000;
     const deadline = Date.now() + graceMs;
     const changes = new Map<string, { state: 'DRAINING'; deadline: number } | undefined>();
-    for (const { backend: b } of found) {
-      clearTimeout(this.#drainTimers.get(b.id));
-      this.#drainTimers.delete(b.id);
-      changes.set(b.id, drain ? { state: 'DRAINING', deadline } : undefined);
-      if (drain) {
-        const timer = setTimeout(() => {
-          this.#drainTimers.delete(b.id);
-          if (store.adminOverride(b.id)?.state !== 'DRAINING') return;
-          store.setAdmin(new Map([[b.id, { state: 'MAINTENANCE' as const }]]));
-          this.#d.log(`[drain] ${b.id} is in maintenance`);
-        }, graceMs);
-        timer.unref();
-        this.#drainTimers.set(b.id, timer);
-      }
-    }
+    for (const { backend: b } of found) changes.set(b.id, drain ? { state: 'DRAINING', deadline } : undefined);
+    // Saved first: a change the state store refuses arms no timer.
     const snapshot = store.setAdmin(changes);
+    for (const id of changes.keys()) {
+      clearTimeout(this.#drainTimers.get(id));
+      this.#drainTimers.delete(id);
+      if (drain) this.#armDrainTimer(id, deadline);
+    }
     this.#d.log(`[drain] ${drain ? `draining ${[...changes.keys()].join(', ')} for ${graceMs} ms` : `${[...changes.keys()].join(', ')} back to ready`}`);
     const refs: BackendRef[] = found.map(({ pool: p }) => p).flatMap((p) => {
       const spec = snapshot.pools.find((x) => x.name === p)?.backends.filter((b) => changes.has(b.id)) ?? [];
       return spec.map((b) => ref(p, b));
     });
     return { backends: dedupe(refs), version: snapshot.version };
+  }
+
+  /** Re-arms the timers of drains restored from a state store (a deadline already past fires at once). */
+  resumeDrains(): void {
+    for (const p of this.#d.store.snapshot?.pools ?? []) {
+      for (const b of p.backends) {
+        const o = this.#d.store.adminOverride(b.id);
+        if (o?.state === 'DRAINING' && !this.#drainTimers.has(b.id)) this.#armDrainTimer(b.id, o.deadline);
+      }
+    }
+  }
+
+  #armDrainTimer(id: string, deadline: number): void {
+    const store = this.#d.store;
+    const timer = setTimeout(() => {
+      this.#drainTimers.delete(id);
+      if (store.adminOverride(id)?.state !== 'DRAINING') return;
+      try {
+        store.setAdmin(new Map([[id, { state: 'MAINTENANCE' as const }]]));
+        this.#d.log(`[drain] ${id} is in maintenance`);
+      } catch (err) {
+        // The state store refused: stay draining (the data planes' own deadline still applies) and retry.
+        this.#d.log(`[drain] cannot move ${id} to maintenance yet: ${(err as Error).message}`);
+        this.#armDrainTimer(id, Date.now() + 1000);
+      }
+    }, Math.max(0, deadline - Date.now()));
+    timer.unref();
+    this.#drainTimers.set(id, timer);
   }
 
   async #reload(call: grpc.ServerWritableStream<ReloadRequest__Output, ReloadEvent>): Promise<void> {
@@ -199,7 +221,14 @@ export class AdminService {
       } else if (e.type === 'disconnected') wake();
     });
     try {
-      const applied = this.#d.apply(candidate);
+      let applied: Snapshot;
+      try {
+        applied = this.#d.apply(candidate);
+      } catch (err) {
+        this.#d.log(`[reload] not applied: ${(err as Error).message}`);
+        call.emit('error', { code: err instanceof StateStoreError ? grpc.status.UNAVAILABLE : grpc.status.INTERNAL, details: (err as Error).message });
+        return;
+      }
       const version = applied.version;
       call.write({
         accepted: { version, previous_version: previous?.version ?? '', diff, dry_run: false, unchanged: version === previous?.version, dataplanes: targets.map((t) => t.id) },
