@@ -179,6 +179,7 @@ export class ConfigStore {
       admin: Object.fromEntries(this.#admin),
     });
     this.#generation = generation;
+    effective.generation = String(generation);
     this.#current = effective;
     if (changed) for (const fn of this.#listeners) fn(effective);
     return effective;

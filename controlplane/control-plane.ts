@@ -133,6 +133,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         return {
           status: 'ok',
           version,
+          generation: store.snapshot?.generation ?? '0',
           uptime: Math.floor((Date.now() - startedAt) / 1000),
           dataplanes: {
             connected: live.length,

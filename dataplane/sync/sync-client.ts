@@ -8,6 +8,7 @@ import type { ControlPlaneMessage__Output } from '../../proto/gen/golb/v1/Contro
 import type { DataPlaneMessage } from '../../proto/gen/golb/v1/DataPlaneMessage.js';
 import type { Hello } from '../../proto/gen/golb/v1/Hello.js';
 import type { StatsReport } from '../../proto/gen/golb/v1/StatsReport.js';
+import { GenerationFence } from './generation-fence.js';
 
 export interface SyncClientOptions {
   /** host:port of the control plane's gRPC listener. */
@@ -42,6 +43,7 @@ export class SyncClient {
   #retryTimer: NodeJS.Timeout | undefined;
   #statsTimer: NodeJS.Timeout | undefined;
   #lastError = '';
+  readonly #fence = new GenerationFence();
 
   constructor(opts: SyncClientOptions) {
     this.#opts = opts;
@@ -113,8 +115,16 @@ export class SyncClient {
   }
 
   #onSnapshot(snapshot: Snapshot, nonce: string): void {
+    // Checked before applying: a refused snapshot is NACKed and the running one keeps serving.
+    const refusal = this.#fence.refusal(snapshot.generation, snapshot.version);
+    if (refusal) {
+      this.#opts.log?.(`[sync] refused snapshot ${snapshot.version} from ${this.#opts.address}: ${refusal}`);
+      this.#send({ nack: { version: snapshot.version, nonce, errors: [refusal] } });
+      return;
+    }
     try {
       this.#opts.apply(snapshot);
+      this.#fence.applied(snapshot.generation, snapshot.version);
       this.#send({ ack: { version: snapshot.version, nonce } });
       this.#send({ stats: this.#opts.stats() });
     } catch (err) {

@@ -98,6 +98,7 @@ describe('buildSnapshot', () => {
         max_body_bytes: '0',
       },
       source: 'test.conf',
+      generation: '0',
     });
   });
 
@@ -286,5 +287,12 @@ describe('buildSnapshot overrides', () => {
   it('source defaults to the config file and can be given', () => {
     assert.equal(snap(text).source, 'test.conf');
     assert.equal(snap(text, { source: '/etc/golb.conf' }).source, '/etc/golb.conf');
+  });
+});
+
+describe('computeVersion and the generation', () => {
+  it('leaves the generation out of the version: the same config under a new generation keeps its version', () => {
+    const s = snap('backend http://127.0.0.1:9\n');
+    assert.equal(computeVersion({ ...s, generation: '1796180304077' }), s.version);
   });
 });
