@@ -35,6 +35,7 @@ export class ConfigStore {
   #current: Snapshot | undefined;
   readonly #admin = new Map<string, AdminOverride>();
   readonly #listeners = new Set<(s: Snapshot) => void>();
+  #queue: Promise<unknown> = Promise.resolve();
 
   /** With `state`, every change is saved there before it is published (see state/state-store.ts). */
   constructor(path: string, overrides: Overrides, cookieSecret: string, state?: StateStore) {
@@ -85,18 +86,17 @@ export class ConfigStore {
     return this.prepare(text, this.path);
   }
 
-  /** Makes a prepared candidate the running config. Returns the new effective snapshot. */
-  commit(candidate: Extract<Candidate, { ok: true }>): Snapshot {
-    return this.#transaction(() => {
-      this.#base = candidate.snapshot;
-      this.#config = candidate.config;
-      this.#text = candidate.text;
-      this.#source = candidate.source;
-      this.#appliedAt = Date.now();
+  /** Makes a prepared candidate the running config. Resolves with the new effective snapshot. */
+  commit(candidate: Extract<Candidate, { ok: true }>): Promise<Snapshot> {
+    return this.#change((next) => {
+      next.base = candidate.snapshot;
+      next.config = candidate.config;
+      next.text = candidate.text;
+      next.source = candidate.source;
+      next.appliedAt = Date.now();
       // Drain states survive for backends that still exist; the rest are forgotten.
       const ids = new Set(candidate.snapshot.pools.flatMap((p) => p.backends.map((b) => b.id)));
-      for (const id of this.#admin.keys()) if (!ids.has(id)) this.#admin.delete(id);
-      return this.#publish();
+      for (const id of next.admin.keys()) if (!ids.has(id)) next.admin.delete(id);
     });
   }
 
@@ -105,6 +105,35 @@ export class ConfigStore {
     if (!saved) return;
     for (const [id, o] of Object.entries(saved.admin)) this.#admin.set(id, o);
     this.#generation = saved.generation;
+  }
+
+  /**
+   * Adopts a state another control-plane replica saved in a shared store (seen through its watch):
+   * published as it is, not saved again. Older or equal generations (our own saves among them) are ignored.
+   */
+  adopt(saved: OperatorState, log: (line: string) => void): Promise<void> {
+    return (this.#queue = this.#queue.then(() => {
+      if (saved.generation <= this.#generation || !saved.config) return;
+      let base = this.#base;
+      let config = this.#config;
+      if (saved.config.text !== this.#text || !base) {
+        const c = this.prepare(saved.config.text, saved.config.source);
+        if (!c.ok) {
+          log(`[state] cannot run the config another replica applied (generation ${saved.generation}): ${c.errors.map((e) => e.message).join('; ')}`);
+          return;
+        }
+        base = c.snapshot;
+        config = c.config;
+      }
+      this.#base = base;
+      this.#config = config;
+      this.#text = saved.config.text;
+      this.#source = saved.config.source;
+      this.#appliedAt = saved.config.appliedAtUnixMs;
+      this.#admin.clear();
+      for (const [id, o] of Object.entries(saved.admin)) this.#admin.set(id, o);
+      this.#install(this.#effective(base, this.#admin), saved.generation);
+    }).catch((err: Error) => log(`[state] cannot adopt generation ${saved.generation}: ${err.message}`)));
   }
 
   /** The generation of the running snapshot (fencing: see dataplane/sync/generation-fence.ts). */
@@ -117,31 +146,46 @@ export class ConfigStore {
   }
 
   /** Sets (or with undefined clears) runtime admin states, then publishes one new snapshot. */
-  setAdmin(changes: ReadonlyMap<string, AdminOverride | undefined>): Snapshot {
-    return this.#transaction(() => {
+  setAdmin(changes: ReadonlyMap<string, AdminOverride | undefined>): Promise<Snapshot> {
+    return this.#change((next) => {
       for (const [id, o] of changes) {
-        if (o) this.#admin.set(id, o);
-        else this.#admin.delete(id);
+        if (o) next.admin.set(id, o);
+        else next.admin.delete(id);
       }
-      return this.#publish();
     });
   }
 
-  /** Runs a change; when saving it fails, everything is put back as it was and the error thrown. */
-  #transaction(change: () => Snapshot): Snapshot {
-    const before = { base: this.#base, config: this.#config, text: this.#text, source: this.#source, appliedAt: this.#appliedAt, admin: new Map(this.#admin) };
-    try {
-      return change();
-    } catch (err) {
-      this.#base = before.base;
-      this.#config = before.config;
-      this.#text = before.text;
-      this.#source = before.source;
-      this.#appliedAt = before.appliedAt;
+  /**
+   * One change at a time, in order: applied to a copy, saved to the state store, and only then made
+   * the running state and published. When saving fails nothing changes and the error is thrown.
+   */
+  #change(edit: (next: { base: Snapshot | undefined; config: Config | undefined; text: string; source: string; appliedAt: number; admin: Map<string, AdminOverride> }) => void): Promise<Snapshot> {
+    const run = this.#queue.then(async () => {
+      const next = { base: this.#base, config: this.#config, text: this.#text, source: this.#source, appliedAt: this.#appliedAt, admin: new Map(this.#admin) };
+      edit(next);
+      if (!next.base) throw new Error('no config loaded');
+      const effective = this.#effective(next.base, next.admin);
+      const generation = effective.version !== this.#current?.version ? this.#generation + 1 : this.#generation;
+      // Durable before any data plane can see it: a crash after this point replays the same state.
+      await this.#state?.save({
+        generation,
+        config: { text: next.text, source: next.source, appliedAtUnixMs: next.appliedAt },
+        admin: Object.fromEntries(next.admin),
+      });
+      this.#base = next.base;
+      this.#config = next.config;
+      this.#text = next.text;
+      this.#source = next.source;
+      this.#appliedAt = next.appliedAt;
       this.#admin.clear();
-      for (const [id, o] of before.admin) this.#admin.set(id, o);
-      throw err;
-    }
+      for (const [id, o] of next.admin) this.#admin.set(id, o);
+      return this.#install(effective, generation);
+    });
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** Backends of the running snapshot matching a URL or id (optionally within a pool). */
@@ -157,27 +201,22 @@ export class ConfigStore {
     return out;
   }
 
-  #publish(): Snapshot {
-    const base = this.#base;
-    if (!base) throw new Error('no config loaded');
+  #effective(base: Snapshot, admin: ReadonlyMap<string, AdminOverride>): Snapshot {
     const pools = base.pools.map((p) => ({
       ...p,
       backends: p.backends.map((b) => {
-        const o = this.#admin.get(b.id);
+        const o = admin.get(b.id);
         if (!o) return b;
         return { ...b, admin_state: o.state, drain_deadline_unix_ms: o.state === 'DRAINING' ? String(o.deadline) : '0' };
       }),
     }));
     const effective: Snapshot = { ...base, pools, version: '' };
-    effective.version = this.#admin.size === 0 ? base.version : computeVersion(effective);
+    effective.version = admin.size === 0 ? base.version : computeVersion(effective);
+    return effective;
+  }
+
+  #install(effective: Snapshot, generation: number): Snapshot {
     const changed = effective.version !== this.#current?.version;
-    const generation = changed ? this.#generation + 1 : this.#generation;
-    // Durable before any data plane can see it: a crash after this point replays the same state.
-    this.#state?.save({
-      generation,
-      config: { text: this.#text, source: this.#source, appliedAtUnixMs: this.#appliedAt },
-      admin: Object.fromEntries(this.#admin),
-    });
     this.#generation = generation;
     effective.generation = String(generation);
     this.#current = effective;

@@ -72,7 +72,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   }
   let saved: OperatorState | undefined;
   try {
-    saved = opts.stateStore?.load();
+    saved = await opts.stateStore?.load();
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
@@ -83,26 +83,30 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   for (const w of first.warnings) log(formatConfigError(w));
   if (!first.config.cookie.secret && !opts.cookieSecret && !process.env.GOLB_COOKIE_SECRET) {
     log('[golb] no cookie secret configured: a random one is used, so sticky sessions re-pin when the control plane restarts (set `cookie secret=...` or GOLB_COOKIE_SECRET)');
+    if (opts.stateStore?.watch) log('[golb] replicas on a shared store need one cookie secret: without it each replica builds a different snapshot from the same config');
   }
 
   const sync = new SyncServer({ token: opts.token, current: () => store.snapshot, log });
   store.onChange((s: Snapshot) => sync.broadcast(s));
   try {
-    store.commit(first);
+    await store.commit(first);
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
   log(`[golb] config ${opts.configPath} loaded: version ${store.snapshot!.version}`);
 
-  const apply = (candidate: Extract<Candidate, { ok: true }>): Snapshot => {
+  const apply = async (candidate: Extract<Candidate, { ok: true }>): Promise<Snapshot> => {
     for (const w of candidate.warnings) log(formatConfigError(w));
     const before = store.snapshot?.version;
-    const s = store.commit(candidate);
+    const s = await store.commit(candidate);
     if (s.version !== before) log(`[golb] config version ${s.version} pushed to ${sync.connected().length} data plane(s)`);
     return s;
   };
   const admin = new AdminService({ store, sync, token: opts.token, startedAt, log, apply });
   admin.resumeDrains();
+  // Replicas on a shared store: what another replica saves runs here too, drains included.
+  store.onChange(() => admin.resumeDrains());
+  opts.stateStore?.watch?.((state) => void store.adopt(state, log));
 
   const proto = loadProto();
   const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000 });
@@ -164,7 +168,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         return { ok: false, errors };
       }
       try {
-        return { ok: true, version: apply(candidate).version };
+        return { ok: true, version: (await apply(candidate)).version };
       } catch (err) {
         log(`[golb] reload not applied: ${(err as Error).message}`);
         return { ok: false, errors: [(err as Error).message] };

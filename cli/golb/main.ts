@@ -50,6 +50,8 @@ Flags (all-in-one):
   --token TOKEN          require this token on the sync stream and Admin RPCs (env GOLB_TOKEN)
   --state-dir DIR        keep the applied config, drains and generation in DIR across restarts
                          (default: none); when set, the saved config wins over --config at start
+  --store etcd://HOST:PORT[,HOST:PORT...]   keep that state in etcd instead, shared by any number
+                         of control-plane replicas (see docs/deployment.md)
   --tls-cert FILE --tls-key FILE [--tls-ca FILE]   serve gRPC over TLS (mutual TLS with --tls-ca)
   --algorithm NAME --persistence TYPE --[no-]path-routing   as for all-in-one
 SIGHUP re-reads the config file; an invalid file changes nothing.`,
@@ -88,6 +90,7 @@ const OPTIONS = {
   engine: { type: 'string' },
   workers: { type: 'string' },
   'state-dir': { type: 'string' },
+  store: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -162,7 +165,7 @@ export async function main(argv: string[]): Promise<void> {
     if (tls && (!tls.certFile || !tls.keyFile)) throw new UsageError('--tls-cert and --tls-key go together');
     // Loaded only where it runs: the config checker it pulls in (recheck) costs a data plane ~25 MB.
     const { startControlPlane }: { startControlPlane: typeof StartControlPlane } = await import('../../controlplane/control-plane.js');
-    const stateStore = await openStateStore(values['state-dir'] as string | undefined, log);
+    const stateStore = await openStateStore(values['state-dir'] as string | undefined, values.store as string | undefined, log);
     const cp = await startControlPlane({
       configPath: (values.config as string | undefined) ?? 'conf/loadbalancer.conf',
       grpcHost: (values.listen as string | undefined) ?? '127.0.0.1',
@@ -265,7 +268,17 @@ async function startDataPlaneFromFlags(values: Record<string, unknown>, token: s
   return dp;
 }
 
-async function openStateStore(dir: string | undefined, log: (l: string) => void): Promise<StateStore | undefined> {
+async function openStateStore(dir: string | undefined, store: string | undefined, log: (l: string) => void): Promise<StateStore | undefined> {
+  if (store !== undefined) {
+    if (dir !== undefined) throw new UsageError('--state-dir and --store exclude each other: the state lives in one place');
+    const { EtcdStore, parseEtcdUrl } = await import('../../controlplane/state/etcd-store.js');
+    try {
+      parseEtcdUrl(store);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    return new EtcdStore(store);
+  }
   if (dir === undefined) {
     log('[golb] no --state-dir: drains and configs applied with golbctl are lost when the control plane restarts');
     return undefined;

@@ -22,7 +22,7 @@ export interface AdminServiceDeps {
   startedAt: number;
   log(line: string): void;
   /** Makes a valid candidate the running config and pushes it (shared with SIGHUP). */
-  apply(candidate: Extract<Candidate, { ok: true }>): Snapshot;
+  apply(candidate: Extract<Candidate, { ok: true }>): Promise<Snapshot>;
 }
 
 const DEFAULT_RELOAD_WAIT_MS = 10_000;
@@ -45,20 +45,22 @@ export class AdminService {
   }
 
   /** Guards a unary handler with the token check and turns thrown errors into gRPC statuses. */
-  #unary<Req, Res>(fn: (req: Req) => Res): grpc.handleUnaryCall<Req, Res> {
+  #unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       if (!authorized(call.metadata, this.#d.token)) {
         this.#d.log(`[admin] refused a call from ${call.getPeer()}: missing or wrong token`);
         callback(UNAUTHENTICATED as grpc.ServiceError);
         return;
       }
-      try {
-        callback(null, fn(call.request));
-      } catch (err) {
-        const e = err as Error & { code?: grpc.status };
-        const code = err instanceof StateStoreError ? grpc.status.UNAVAILABLE : typeof e.code === 'number' ? e.code : grpc.status.INTERNAL;
-        callback({ code, details: e.message } as grpc.ServiceError);
-      }
+      Promise.resolve()
+        .then(() => fn(call.request))
+        .then(
+          (res) => callback(null, res),
+          (err: Error & { code?: grpc.status }) => {
+            const code = err instanceof StateStoreError ? grpc.status.UNAVAILABLE : typeof err.code === 'number' ? err.code : grpc.status.INTERNAL;
+            callback({ code, details: err.message } as grpc.ServiceError);
+          },
+        );
     };
   }
 
@@ -139,7 +141,7 @@ export class AdminService {
     return found;
   }
 
-  #setDrain(backend: string, pool: string, timeoutMs: number, drain: boolean) {
+  async #setDrain(backend: string, pool: string, timeoutMs: number, drain: boolean) {
     const found = this.#resolve(backend, pool);
     const store = this.#d.store;
     const graceMs = timeoutMs || store.snapshot?.limits?.drain_timeout_ms || 30_000;
@@ -147,7 +149,7 @@ export class AdminService {
     const changes = new Map<string, { state: 'DRAINING'; deadline: number } | undefined>();
     for (const { backend: b } of found) changes.set(b.id, drain ? { state: 'DRAINING', deadline } : undefined);
     // Saved first: a change the state store refuses arms no timer.
-    const snapshot = store.setAdmin(changes);
+    const snapshot = await store.setAdmin(changes);
     for (const id of changes.keys()) {
       clearTimeout(this.#drainTimers.get(id));
       this.#drainTimers.delete(id);
@@ -176,14 +178,14 @@ export class AdminService {
     const timer = setTimeout(() => {
       this.#drainTimers.delete(id);
       if (store.adminOverride(id)?.state !== 'DRAINING') return;
-      try {
-        store.setAdmin(new Map([[id, { state: 'MAINTENANCE' as const }]]));
-        this.#d.log(`[drain] ${id} is in maintenance`);
-      } catch (err) {
-        // The state store refused: stay draining (the data planes' own deadline still applies) and retry.
-        this.#d.log(`[drain] cannot move ${id} to maintenance yet: ${(err as Error).message}`);
-        this.#armDrainTimer(id, Date.now() + 1000);
-      }
+      store.setAdmin(new Map([[id, { state: 'MAINTENANCE' as const }]])).then(
+        () => this.#d.log(`[drain] ${id} is in maintenance`),
+        (err: Error) => {
+          // The state store refused: stay draining (the data planes' own deadline still applies) and retry.
+          this.#d.log(`[drain] cannot move ${id} to maintenance yet: ${err.message}`);
+          if (!this.#drainTimers.has(id)) this.#armDrainTimer(id, Date.now() + 1000);
+        },
+      );
     }, Math.max(0, deadline - Date.now()));
     timer.unref();
     this.#drainTimers.set(id, timer);
@@ -223,7 +225,7 @@ export class AdminService {
     try {
       let applied: Snapshot;
       try {
-        applied = this.#d.apply(candidate);
+        applied = await this.#d.apply(candidate);
       } catch (err) {
         this.#d.log(`[reload] not applied: ${(err as Error).message}`);
         call.emit('error', { code: err instanceof StateStoreError ? grpc.status.UNAVAILABLE : grpc.status.INTERNAL, details: (err as Error).message });

@@ -23,7 +23,7 @@ export class DirStore implements StateStore {
     }
   }
 
-  load(): OperatorState | undefined {
+  async load(): Promise<OperatorState | undefined> {
     let text: string;
     try {
       text = readFileSync(join(this.dir, FILE), 'utf8');
@@ -40,7 +40,8 @@ export class DirStore implements StateStore {
     return checkState(parsed, join(this.dir, FILE));
   }
 
-  save(state: OperatorState): void {
+  // Synchronous inside: a state file is small, and a change must not interleave with another.
+  async save(state: OperatorState): Promise<void> {
     const target = join(this.dir, FILE);
     const temp = join(this.dir, `.${FILE}.${process.pid}.tmp`);
     const body = `${JSON.stringify({ format: FORMAT, ...state }, null, 2)}\n`;

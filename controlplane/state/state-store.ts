@@ -20,8 +20,14 @@ export interface OperatorState {
 export interface StateStore {
   /** Where the state lives, for logs (`state dir /var/lib/golb`). */
   readonly description: string;
-  load(): OperatorState | undefined;
-  save(state: OperatorState): void;
+  load(): Promise<OperatorState | undefined>;
+  save(state: OperatorState): Promise<void>;
+  /**
+   * Shared stores only (several control-plane replicas): calls `fn` with every state saved after
+   * `load`, by any replica (this one's own saves included), in order, and again after reconnecting.
+   */
+  watch?(fn: (state: OperatorState) => void): void;
+  close?(): Promise<void>;
 }
 
 export class StateStoreError extends Error {

@@ -17,48 +17,48 @@ const sample: OperatorState = {
   admin: { 'default/127.0.0.1:9': { state: 'DRAINING', deadline: 1_700_000_030_000 }, 'default/127.0.0.1:10': { state: 'MAINTENANCE' } },
 };
 
-describe('DirStore', () => {
-  it('loads nothing from a new directory, and creates it', () => {
+describe('DirStore', async () => {
+  it('loads nothing from a new directory, and creates it', async () => {
     const dir = freshDir();
-    assert.equal(new DirStore(dir).load(), undefined);
+    assert.equal(await new DirStore(dir).load(), undefined);
     assert.deepEqual(readdirSync(dir), []);
   });
 
-  it('gives back exactly what was saved, from a new instance (as after a restart)', () => {
+  it('gives back exactly what was saved, from a new instance (as after a restart)', async () => {
     const dir = freshDir();
-    new DirStore(dir).save(sample);
-    assert.deepEqual(new DirStore(dir).load(), sample);
+    await new DirStore(dir).save(sample);
+    assert.deepEqual(await new DirStore(dir).load(), sample);
   });
 
-  it('replaces the state whole and leaves no temp file behind', () => {
+  it('replaces the state whole and leaves no temp file behind', async () => {
     const dir = freshDir();
     const store = new DirStore(dir);
-    store.save(sample);
-    store.save({ generation: 43, admin: {} });
-    assert.deepEqual(store.load(), { generation: 43, admin: {} });
+    await store.save(sample);
+    await store.save({ generation: 43, admin: {} });
+    assert.deepEqual(await store.load(), { generation: 43, admin: {} });
     assert.deepEqual(readdirSync(dir), ['state.json']);
   });
 
-  it('keeps the old state when a write fails, and says why', () => {
+  it('keeps the old state when a write fails, and says why', async () => {
     const dir = freshDir();
     const store = new DirStore(dir);
-    store.save(sample);
+    await store.save(sample);
     // A directory where the temp file goes makes the write fail, even for root.
     const blocker = join(dir, `.state.json.${process.pid}.tmp`);
     mkdirSync(blocker);
-    assert.throws(() => store.save({ generation: 43, admin: {} }), (err: Error) => err instanceof StateStoreError && /cannot write .*state\.json: EISDIR; the change was not applied/.test(err.message));
+    await assert.rejects(store.save({ generation: 43, admin: {} }), (err: Error) => err instanceof StateStoreError && /cannot write .*state\.json: EISDIR; the change was not applied/.test(err.message));
     rmSync(blocker, { recursive: true });
-    assert.deepEqual(store.load(), sample);
+    assert.deepEqual(await store.load(), sample);
   });
 
-  it('refuses a damaged state file at load, naming it', () => {
+  it('refuses a damaged state file at load, naming it', async () => {
     const dir = freshDir();
-    new DirStore(dir).save(sample);
+    await new DirStore(dir).save(sample);
     writeFileSync(join(dir, 'state.json'), readFileSync(join(dir, 'state.json'), 'utf8').slice(0, 20));
-    assert.throws(() => new DirStore(dir).load(), /state\.json is not valid JSON/);
+    await assert.rejects(new DirStore(dir).load(), /state\.json is not valid JSON/);
     writeFileSync(join(dir, 'state.json'), JSON.stringify({ generation: 1, admin: { x: { state: 'DRAINING' } } }));
-    assert.throws(() => new DirStore(dir).load(), /admin state of x must be DRAINING with a deadline or MAINTENANCE/);
+    await assert.rejects(new DirStore(dir).load(), /admin state of x must be DRAINING with a deadline or MAINTENANCE/);
     writeFileSync(join(dir, 'state.json'), JSON.stringify({ generation: -1, admin: {} }));
-    assert.throws(() => new DirStore(dir).load(), /generation must be a non-negative integer/);
+    await assert.rejects(new DirStore(dir).load(), /generation must be a non-negative integer/);
   });
 });
