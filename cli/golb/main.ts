@@ -56,7 +56,8 @@ Flags (all-in-one):
   --algorithm NAME --persistence TYPE --[no-]path-routing   as for all-in-one
 SIGHUP re-reads the config file; an invalid file changes nothing.`,
   dataplane: `Usage: golb dataplane --control-plane HOST:PORT [flags]
-  --control-plane ADDR   control plane gRPC address (default 127.0.0.1:${DEFAULT_GRPC_PORT})
+  --control-plane ADDR   control plane gRPC address (default 127.0.0.1:${DEFAULT_GRPC_PORT}); several,
+                         comma-separated (replicas): on losing one it moves to the next
   --port N               traffic port (default 8080)
   --host ADDR            traffic address (default: all interfaces)
   --admin-port N         local readiness HTTP (/ready, /live, /api/stats); off unless given

@@ -74,8 +74,8 @@ export function startGolb(args: string[], env: NodeJS.ProcessEnv = {}): GolbProc
 }
 
 /** Starts `golb controlplane` on port 0 and resolves with its gRPC port once it listens. */
-export async function startControlPlaneProcess(args: string[]): Promise<{ proc: GolbProcess; grpcPort: number }> {
-  const proc = startGolb(['controlplane', '--grpc-port', '0', '--admin-port=-1', ...args]);
+export async function startControlPlaneProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ proc: GolbProcess; grpcPort: number }> {
+  const proc = startGolb(['controlplane', '--grpc-port', '0', '--admin-port=-1', ...args], env);
   const m = await proc.waitFor(/control plane: gRPC [^ ]+:(\d+)/);
   return { proc, grpcPort: Number(m[1]) };
 }
