@@ -21,6 +21,7 @@ import { sendRawError } from './server/responses.js';
 import { buildHealthView, buildStatsReport } from './stats/stats-report.js';
 import { TrafficStats } from './stats/traffic-stats.js';
 import { SyncClient } from './sync/sync-client.js';
+import { SnapshotCache } from './sync/snapshot-cache.js';
 
 export const SOFTWARE_VERSION = '0.1.0';
 
@@ -45,6 +46,8 @@ export interface DataPlaneOptions {
   engineName?: EngineName;
   /** Test hook: refuse snapshots whose regex contains this text (exercises the NACK path). */
   rejectRegexContaining?: string;
+  /** Keeps the last good snapshot here and serves it when started with no control plane reachable. */
+  cacheDir?: string;
   /** An existing listening socket handle to share (cluster workers). */
   log?: (line: string) => void;
 }
@@ -226,7 +229,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/ready' || path === '/readyz') {
         const ok = runtime !== undefined && !closing;
-        json(ok ? 200 : 503, { ready: ok, version: runtime?.version ?? null, closing });
+        json(ok ? 200 : 503, { ready: ok, version: runtime?.version ?? null, closing, ...(cachedAt ? { config: 'cached', cachedAt: new Date(cachedAt).toISOString() } : {}) });
       } else if (path === '/live' || path === '/healthz' || path === '/api/health') {
         json(200, { status: 'ok', id, version: runtime?.version ?? null, controlPlaneConnected: sync?.connected ?? false });
       } else if (path === '/api/stats') {
@@ -239,8 +242,22 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
   }
   const adminPort = adminServer ? (adminServer.address() as AddressInfo).port : undefined;
 
+  // A cached snapshot serves until a control plane answers (and sets the generation fence).
+  const cache = opts.cacheDir ? new SnapshotCache(opts.cacheDir) : undefined;
+  let cached = cache?.load((reason) => log(`[dataplane ${id}] ignoring the snapshot cache: ${reason}`));
+  try {
+    if (cached) apply(cached.snapshot);
+  } catch (err) {
+    log(`[dataplane ${id}] ignoring the snapshot cache: ${(err as Error).message}`);
+    cached = undefined;
+  }
+  let cachedAt = cached?.savedAtUnixMs;
+  if (cached) {
+    log(`[dataplane ${id}] serving the cached config version ${cached.snapshot.version} from ${new Date(cached.savedAtUnixMs).toISOString()} until a control plane answers`);
+  }
   sync = new SyncClient({
     address: opts.controlPlane,
+    running: cached ? { generation: cached.snapshot.generation, version: cached.snapshot.version } : undefined,
     token: opts.token,
     credentials: opts.credentials,
     hello: {
@@ -253,7 +270,15 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       started_unix_ms: String(traffic.startedAt),
     },
     currentVersion: () => runtime?.version ?? '',
-    apply,
+    apply: (snapshot) => {
+      apply(snapshot);
+      cachedAt = undefined;
+      try {
+        cache?.save(snapshot);
+      } catch (err) {
+        log(`[dataplane ${id}] cannot write the snapshot cache: ${(err as Error).message}`);
+      }
+    },
     stats: () => buildStatsReport(table.values(), traffic, runtime !== undefined && !closing),
     healthView: () => buildHealthView(table.values()),
     statsIntervalMs: opts.statsIntervalMs,

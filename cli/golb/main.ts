@@ -66,7 +66,9 @@ SIGHUP re-reads the config file; an invalid file changes nothing.`,
   --token TOKEN          token for the control plane (env GOLB_TOKEN)
   --tls-ca FILE          connect over TLS, trusting this CA (with --tls-cert/--tls-key for mutual TLS)
   --shutdown-timeout MS  longest wait for in-flight requests on SIGTERM (default: config's, 30000)
-  --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)`,
+  --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)
+  --cache-dir DIR        keep the last good config in DIR; started with no control plane reachable,
+                         serve it (/ready says "config": "cached" and since when)`,
 };
 
 const OPTIONS = {
@@ -91,6 +93,7 @@ const OPTIONS = {
   engine: { type: 'string' },
   workers: { type: 'string' },
   'state-dir': { type: 'string' },
+  'cache-dir': { type: 'string' },
   store: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
@@ -262,6 +265,7 @@ async function startDataPlaneFromFlags(values: Record<string, unknown>, token: s
     credentials,
     shutdownTimeoutMs: values['shutdown-timeout'] ? intFlag(values['shutdown-timeout'] as string, 'shutdown-timeout', 30000) : undefined,
     rejectRegexContaining: process.env.GOLB_TEST_REJECT_REGEX || undefined,
+    cacheDir: (values['cache-dir'] as string | undefined) || undefined,
     engineName: engineFlag(values.engine),
     log,
   });

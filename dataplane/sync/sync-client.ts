@@ -20,6 +20,8 @@ export interface SyncClientOptions {
   currentVersion?(): string;
   token?: string;
   credentials?: grpc.ChannelCredentials;
+  /** What already runs (a cached snapshot): the generation fence starts from it. */
+  running?: { generation: string; version: string };
   /** Applies a snapshot; throws with the reason when it cannot (the client NACKs). */
   apply(snapshot: Snapshot): void;
   stats(): StatsReport;
@@ -51,6 +53,7 @@ export class SyncClient {
   constructor(opts: SyncClientOptions) {
     this.#opts = opts;
     this.#controlPlanes = new ControlPlaneList(opts.address);
+    if (opts.running) this.#fence.applied(opts.running.generation, opts.running.version);
   }
 
   #client(address: string): grpc.Client & { Stream(metadata: grpc.Metadata): Call } {

@@ -3,7 +3,8 @@
 // to replica 2 with no failed client request, and then obeys a drain made through replica 2.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDataPlane, type DataPlane } from '../../dataplane/data-plane.js';
@@ -13,12 +14,13 @@ import { request, waitFor } from '../helpers/cluster.js';
 import { startEtcd, type EtcdServer } from '../helpers/etcd-server.js';
 import { startControlPlaneProcess, type GolbProcess } from '../helpers/golb-process.js';
 
-describe('a data plane with several control planes', () => {
+describe('a data plane with several control planes and a snapshot cache', () => {
   let dir: string;
   let etcd: EtcdServer;
   let backends: FakeBackend[];
   const replicas: Array<{ proc: GolbProcess; grpcPort: number; admin: AdminClient }> = [];
   let dp: DataPlane | undefined;
+  let cachedDp: DataPlane | undefined;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'golb-multi-cp-'));
@@ -34,6 +36,7 @@ describe('a data plane with several control planes', () => {
   after(async () => {
     for (const r of replicas) r.admin.close();
     await dp?.shutdown();
+    await cachedDp?.shutdown();
     await Promise.all(replicas.map((r) => r.proc.kill('SIGKILL')));
     await Promise.all(backends.map((b) => b.close()));
     await etcd.destroy();
@@ -76,5 +79,30 @@ describe('a data plane with several control planes', () => {
     const { version } = await r2.admin.health();
     await waitFor('the drain to reach the data plane', async () => (await r2.admin.dataplanes()).dataplanes.find((d) => d.id === 'dp-multi' && d.ack_state === 'ACKED' && d.version === version), 20_000, 100);
     for (let i = 0; i < 4; i++) assert.equal((await request(port, '/')).headers['x-backend'], 'b');
+  });
+
+  it('a data plane started while no control plane is reachable serves its cached config, and /ready says so', async () => {
+    const r2 = replicas[1]!;
+    const cacheDir = join(dir, 'cache');
+    const first = await startDataPlane({ id: 'dp-cache', controlPlane: `127.0.0.1:${r2.grpcPort}`, host: '127.0.0.1', port: 0, cacheDir, log: () => {} });
+    await first.ready;
+    await waitFor('the snapshot cache to be written', () => existsSync(join(cacheDir, 'snapshot.json')) || undefined, 20_000, 50);
+    await first.shutdown();
+    await r2.proc.kill('SIGKILL');
+
+    cachedDp = await startDataPlane({ id: 'dp-cache', controlPlane: `127.0.0.1:${r2.grpcPort}`, host: '127.0.0.1', port: 0, adminPort: 0, cacheDir, log: () => {} });
+    await cachedDp.ready;
+    const ready = await new Promise<{ status: number; body: Record<string, unknown> }>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: cachedDp!.adminPort, path: '/ready' }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+      }).on('error', reject);
+    });
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body.config, 'cached');
+    assert.ok(Date.parse(String(ready.body.cachedAt)) <= Date.now(), `cachedAt: ${String(ready.body.cachedAt)}`);
+    // The drain made through replica 2 in the previous test is part of what was cached.
+    for (let i = 0; i < 4; i++) assert.equal((await request(cachedDp.port, '/')).headers['x-backend'], 'b');
   });
 });
