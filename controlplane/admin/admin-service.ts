@@ -214,11 +214,11 @@ export class AdminService {
     }
     const targets = this.#d.sync.connected();
     // Listen before applying so no ACK can slip past.
-    const answers = new Map<string, { acked: boolean; error: string }>();
+    const answers = new Map<string, { acked: boolean; error: string; version: string }>();
     let wake: () => void = () => {};
     const off = this.#d.sync.on((e) => {
       if ((e.type === 'ack' || e.type === 'nack') && e.version === store.snapshot?.version) {
-        answers.set(e.session.id, { acked: e.type === 'ack', error: e.type === 'nack' ? e.errors.join('; ') : '' });
+        answers.set(e.session.id, { acked: e.type === 'ack', error: e.type === 'nack' ? e.errors.join('; ') : '', version: e.version });
         wake();
       } else if (e.type === 'disconnected') wake();
     });
@@ -232,10 +232,12 @@ export class AdminService {
         return;
       }
       const version = applied.version;
+      // Answers about the version before, heard while the change was being saved, are not answers.
+      for (const [id, a] of answers) if (a.version !== version) answers.delete(id);
       call.write({
         accepted: { version, previous_version: previous?.version ?? '', diff, dry_run: false, unchanged: version === previous?.version, dataplanes: targets.map((t) => t.id) },
       });
-      for (const t of targets) if (t.ackedVersion === version && t.ackState === 'ACKED') answers.set(t.id, { acked: true, error: '' });
+      for (const t of targets) if (t.ackedVersion === version && t.ackState === 'ACKED') answers.set(t.id, { acked: true, error: '', version });
       const deadline = Date.now() + (req.timeout_ms || DEFAULT_RELOAD_WAIT_MS);
       const reported = new Set<string>();
       for (;;) {
