@@ -16,6 +16,8 @@ import { SyncServer } from './sync/sync-server.js';
 import { GRPC_SERVER_OPTIONS } from './sync/stream-limits.js';
 import { DnsDiscovery } from './discovery/dns-discovery.js';
 import { checkManagementListen } from './listen-policy.js';
+import { chooseStartupConfig } from './state/startup-config.js';
+import type { OperatorState, StateStore } from './state/state-store.js';
 
 export const CONTROL_PLANE_VERSION = '0.1.0';
 
@@ -47,6 +49,8 @@ export interface ControlPlaneOptions {
   overrides?: Overrides;
   /** Cookie secret when the config sets none (default: GOLB_COOKIE_SECRET, else random per start). */
   cookieSecret?: string;
+  /** Keeps the operator state across restarts (state/dir-store.ts); without it, it lives in memory only. */
+  stateStore?: StateStore;
   log?: (line: string) => void;
   /** Most concurrent sync streams (--max-dataplanes; default 10000); more are refused with RESOURCE_EXHAUSTED. */
   maxDataPlanes?: number;
@@ -96,32 +100,51 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   if (!cookieSecret) {
     cookieSecret = randomBytes(32).toString('base64url');
   }
-  const store = new ConfigStore(opts.configPath, overrides, cookieSecret);
-  const first = await store.readOwnFile();
+  let saved: OperatorState | undefined;
+  try {
+    saved = await opts.stateStore?.load();
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
+  const store = new ConfigStore(opts.configPath, overrides, cookieSecret, opts.stateStore);
+  store.restore(saved);
+  const first = await chooseStartupConfig(store, saved, log);
   if (!first.ok) throw new StartupError(`invalid config, not starting:\n${formatErrors(first.errors).join('\n')}`);
-  const discovery = new DnsDiscovery({ log, onChange: () => store.refresh() });
+  const discovery = new DnsDiscovery({
+    log,
+    onChange: () => void store.refresh().catch((err: Error) => log(`[discovery] new addresses not applied: ${err.message}`)),
+  });
   store.setExpander((c) => discovery.expand(c));
   await discovery.watch(first.config);
   for (const w of first.warnings) log(formatConfigError(w));
   if (!first.config.cookie.secret && !opts.cookieSecret && !process.env.GOLB_COOKIE_SECRET) {
     log('[golb] no cookie secret configured: a random one is used, so sticky sessions re-pin when the control plane restarts (set `cookie secret=...` or GOLB_COOKIE_SECRET)');
+    if (opts.stateStore?.watch) log('[golb] replicas on a shared store need one cookie secret: without it each replica builds a different snapshot from the same config');
   }
 
   const sync = new SyncServer({ token: dataplaneToken, current: () => store.snapshot, log, maxStreams: opts.maxDataPlanes });
   store.onChange((s: Snapshot) => sync.broadcast(s));
-  store.commit(first);
+  try {
+    await store.commit(first);
+  } catch (err) {
+    throw new StartupError((err as Error).message);
+  }
   log(`[golb] config ${opts.configPath} loaded: version ${store.snapshot!.version}`);
 
-  const apply = (candidate: Extract<Candidate, { ok: true }>): Snapshot => {
+  const apply = async (candidate: Extract<Candidate, { ok: true }>): Promise<Snapshot> => {
     // Names new to this config resolve in the background (the SIGHUP path awaits them first).
     void discovery.watch(candidate.config);
     for (const w of candidate.warnings) log(formatConfigError(w));
     const before = store.snapshot?.version;
-    const s = store.commit(candidate);
+    const s = await store.commit(candidate);
     if (s.version !== before) log(`[golb] config version ${s.version} pushed to ${sync.connected().length} data plane(s)`);
     return s;
   };
   const admin = new AdminService({ store, sync, adminToken, dataplaneToken, startedAt, log, apply, discovery: () => discovery.status() });
+  admin.resumeDrains();
+  // Replicas on a shared store: what another replica saves runs here too, drains included.
+  store.onChange(() => admin.resumeDrains());
+  opts.stateStore?.watch?.((state) => void store.adopt(state, log));
 
   const proto = loadProto();
   const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000, ...GRPC_SERVER_OPTIONS });
@@ -153,6 +176,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         return {
           status: 'ok',
           version,
+          generation: store.snapshot?.generation ?? '0',
           uptime: Math.floor((Date.now() - startedAt) / 1000),
           dataplanes: {
             connected: live.length,
@@ -182,7 +206,12 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         return { ok: false, errors };
       }
       await discovery.watch(candidate.config);
-      return { ok: true, version: apply(candidate).version };
+      try {
+        return { ok: true, version: (await apply(candidate)).version };
+      } catch (err) {
+        log(`[golb] reload not applied: ${(err as Error).message}`);
+        return { ok: false, errors: [(err as Error).message] };
+      }
     });
     return reloading;
   };

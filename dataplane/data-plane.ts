@@ -27,6 +27,7 @@ import { ALLOWED_METHODS, sendRawError } from './server/responses.js';
 import { buildHealthView, buildStatsReport } from './stats/stats-report.js';
 import { TrafficStats } from './stats/traffic-stats.js';
 import { SyncClient } from './sync/sync-client.js';
+import { SnapshotCache } from './sync/snapshot-cache.js';
 
 export const SOFTWARE_VERSION = '0.1.0';
 
@@ -51,6 +52,8 @@ export interface DataPlaneOptions {
   engineName?: EngineName;
   /** Test hook: refuse snapshots whose regex contains this text (exercises the NACK path). */
   rejectRegexContaining?: string;
+  /** Keeps the last good snapshot here and serves it when started with no control plane reachable. */
+  cacheDir?: string;
   /** An existing listening socket handle to share (cluster workers). */
   log?: (line: string) => void;
 }
@@ -244,14 +247,29 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       version: () => runtime?.version,
       isClosing: () => closing,
       isControlPlaneConnected: () => sync?.connected ?? false,
+      cachedAt: () => cachedAt,
       stats: () => ({ ...buildStatsReport(table.values(), traffic, runtime !== undefined), limits: limitsReport() }),
     });
     await listen(adminServer, opts.adminPort, opts.adminHost ?? '127.0.0.1');
   }
   const adminPort = adminServer ? (adminServer.address() as AddressInfo).port : undefined;
 
+  // A cached snapshot serves until a control plane answers (and sets the generation fence).
+  const cache = opts.cacheDir ? new SnapshotCache(opts.cacheDir) : undefined;
+  let cached = cache?.load((reason) => log(`[dataplane ${id}] ignoring the snapshot cache: ${reason}`));
+  try {
+    if (cached) apply(cached.snapshot);
+  } catch (err) {
+    log(`[dataplane ${id}] ignoring the snapshot cache: ${(err as Error).message}`);
+    cached = undefined;
+  }
+  let cachedAt = cached?.savedAtUnixMs;
+  if (cached) {
+    log(`[dataplane ${id}] serving the cached config version ${cached.snapshot.version} from ${new Date(cached.savedAtUnixMs).toISOString()} until a control plane answers`);
+  }
   sync = new SyncClient({
     address: opts.controlPlane,
+    running: cached ? { generation: cached.snapshot.generation, version: cached.snapshot.version } : undefined,
     token: opts.token,
     credentials: opts.credentials,
     hello: {
@@ -264,7 +282,15 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       started_unix_ms: String(traffic.startedAt),
     },
     currentVersion: () => runtime?.version ?? '',
-    apply,
+    apply: (snapshot) => {
+      apply(snapshot);
+      cachedAt = undefined;
+      try {
+        cache?.save(snapshot);
+      } catch (err) {
+        log(`[dataplane ${id}] cannot write the snapshot cache: ${(err as Error).message}`);
+      }
+    },
     stats: () => buildStatsReport(table.values(), traffic, runtime !== undefined && !closing),
     healthView: () => buildHealthView(table.values()),
     statsIntervalMs: opts.statsIntervalMs,

@@ -9,6 +9,7 @@ import { ENGINE_NAMES, startDataPlane, SOFTWARE_VERSION, type DataPlane, type En
 import { startWorkerFleet } from './workers.js';
 import { misplacedFlag, OPTIONS, ROLE_NAMES } from './role-flags.js';
 import { certificateName, syncChannelCredentials, type SyncTlsFiles } from './management-tls.js';
+import type { StateStore } from '../../controlplane/state/state-store.js';
 
 export const DEFAULT_GRPC_PORT = 50051;
 
@@ -38,6 +39,8 @@ Flags (all-in-one):
   --insecure             start even when gRPC or admin HTTP listen beyond loopback without credentials
   --tls-cert FILE --tls-key FILE [--tls-ca FILE]   gRPC over TLS (mutual TLS with --tls-ca)
   --max-dataplanes N     most data planes connected at once (default 10000)
+  --state-dir DIR        keep the applied config, drains and generation in DIR across restarts
+                         (default: none, state lives in memory; see docs/deployment.md)
   --shutdown-timeout MS  longest wait for in-flight requests on SIGTERM (default 30000)
   --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)
   --workers N|auto       N data-plane processes sharing the traffic port (auto = one per core;
@@ -56,11 +59,16 @@ Flags (all-in-one):
   --dataplane-token TOKEN  data-plane token: the sync stream only (env GOLB_DATAPLANE_TOKEN)
   --insecure             start even when gRPC or admin HTTP listen beyond loopback without credentials
   --max-dataplanes N     most data planes connected at once (default 10000)
+  --state-dir DIR        keep the applied config, drains and generation in DIR across restarts
+                         (default: none); when set, the saved config wins over --config at start
+  --store etcd://HOST:PORT[,HOST:PORT...]   keep that state in etcd instead, shared by any number
+                         of control-plane replicas (see docs/deployment.md)
   --tls-cert FILE --tls-key FILE [--tls-ca FILE]   serve gRPC over TLS (mutual TLS with --tls-ca)
   --algorithm NAME --persistence TYPE --[no-]path-routing   as for all-in-one
 SIGHUP re-reads the config file; an invalid file changes nothing.`,
   dataplane: `Usage: golb dataplane --control-plane HOST:PORT [flags]
-  --control-plane ADDR   control plane gRPC address (default 127.0.0.1:${DEFAULT_GRPC_PORT})
+  --control-plane ADDR   control plane gRPC address (default 127.0.0.1:${DEFAULT_GRPC_PORT}); several,
+                         comma-separated (replicas): on losing one it moves to the next
   --port N               traffic port (default 8080)
   --host ADDR            traffic address (default: all interfaces)
   --admin-port N         local readiness HTTP (/ready, /live, /api/stats); off unless given
@@ -70,7 +78,9 @@ SIGHUP re-reads the config file; an invalid file changes nothing.`,
   --tls-ca FILE          connect over TLS, trusting this CA (with --tls-cert/--tls-key for mutual TLS)
   --tls-server-name NAME name the control plane's certificate must carry (default: the host dialled)
   --shutdown-timeout MS  longest wait for in-flight requests on SIGTERM (default: config's, 30000)
-  --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)`,
+  --engine NAME          forwarding engine: undici (default) or http-proxy (env GOLB_ENGINE)
+  --cache-dir DIR        keep the last good config in DIR; started with no control plane reachable,
+                         serve it (/ready says "config": "cached" and since when)`,
 };
 
 class UsageError extends Error {}
@@ -167,6 +177,7 @@ export async function main(argv: string[]): Promise<void> {
     const grpcHost = (values.listen as string | undefined) ?? '127.0.0.1';
     // Loaded only where it runs: the config checker it pulls in (recheck) costs a data plane ~25 MB.
     const { startControlPlane }: { startControlPlane: typeof StartControlPlane } = await import('../../controlplane/control-plane.js');
+    const stateStore = await openStateStore(values['state-dir'] as string | undefined, values.store as string | undefined, log);
     const cp = await startControlPlane({
       configPath: (values.config as string | undefined) ?? 'conf/loadbalancer.conf',
       grpcHost,
@@ -180,6 +191,7 @@ export async function main(argv: string[]): Promise<void> {
       tls,
       overrides,
       maxDataPlanes: values['max-dataplanes'] === undefined ? undefined : intFlag(values['max-dataplanes'] as string, 'max-dataplanes', 0, 1),
+      stateStore,
       log,
     });
     const adminShown = (values['admin-listen'] as string | undefined) ?? '127.0.0.1';
@@ -279,11 +291,32 @@ async function startDataPlaneFromFlags(values: Record<string, unknown>, token: s
     credentials,
     shutdownTimeoutMs: values['shutdown-timeout'] ? intFlag(values['shutdown-timeout'] as string, 'shutdown-timeout', 30000) : undefined,
     rejectRegexContaining: process.env.GOLB_TEST_REJECT_REGEX || undefined,
+    cacheDir: (values['cache-dir'] as string | undefined) || undefined,
     engineName: engineFlag(values.engine),
     log,
   });
   log(`[golb] data plane ${dp.id}: traffic on port ${dp.port}${dp.adminPort ? `, readiness http://127.0.0.1:${dp.adminPort}/ready` : ''}; waiting for config from the control plane`);
   return dp;
+}
+
+async function openStateStore(dir: string | undefined, store: string | undefined, log: (l: string) => void): Promise<StateStore | undefined> {
+  if (store !== undefined) {
+    if (dir !== undefined) throw new UsageError('--state-dir and --store exclude each other: the state lives in one place');
+    const { EtcdStore, parseEtcdUrl } = await import('../../controlplane/state/etcd-store.js');
+    try {
+      parseEtcdUrl(store);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    return new EtcdStore(store);
+  }
+  if (dir === undefined) {
+    log('[golb] no --state-dir: drains and configs applied with golbctl are lost when the control plane restarts');
+    return undefined;
+  }
+  if (dir === '') throw new UsageError('--state-dir needs a directory');
+  const { DirStore } = await import('../../controlplane/state/dir-store.js');
+  return new DirStore(dir);
 }
 
 export function runCli(argv: string[]): void {

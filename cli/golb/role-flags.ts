@@ -32,6 +32,9 @@ export const OPTIONS = {
   engine: { type: 'string' },
   workers: { type: 'string' },
   'max-dataplanes': { type: 'string' },
+  'state-dir': { type: 'string' },
+  'cache-dir': { type: 'string' },
+  store: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -39,14 +42,14 @@ export const OPTIONS = {
 type Flag = keyof typeof OPTIONS;
 
 const CONFIG: Flag[] = ['config', 'algorithm', 'persistence', 'path-routing', 'no-path-routing'];
-const MANAGEMENT: Flag[] = ['grpc-port', 'listen', 'admin-token', 'dataplane-token', 'insecure', 'admin-host-name', 'max-dataplanes'];
+const MANAGEMENT: Flag[] = ['grpc-port', 'listen', 'admin-token', 'dataplane-token', 'insecure', 'admin-host-name', 'max-dataplanes', 'state-dir', 'store'];
 const TRAFFIC: Flag[] = ['port', 'host', 'shutdown-timeout', 'engine'];
 const EVERY: Flag[] = ['help', 'version', 'token', 'admin-port', 'admin-listen', 'tls-cert', 'tls-key', 'tls-ca'];
 
 export const ROLE_FLAGS: Record<Role, ReadonlySet<Flag>> = {
   all: new Set([...EVERY, ...CONFIG, ...MANAGEMENT, ...TRAFFIC, 'workers']),
   controlplane: new Set([...EVERY, ...CONFIG, ...MANAGEMENT]),
-  dataplane: new Set([...EVERY, ...TRAFFIC, 'control-plane', 'id', 'tls-server-name']),
+  dataplane: new Set([...EVERY, ...TRAFFIC, 'control-plane', 'id', 'tls-server-name', 'cache-dir']),
 };
 
 /** The first flag given that `role` does not take, as a message naming the flag and the role; else undefined. */

@@ -16,6 +16,7 @@ import { diffSnapshots, toConfigDiff } from '../snapshot/diff.js';
 import type { SyncServer } from '../sync/sync-server.js';
 import { discoveryMessages, withDiscoveredFrom } from '../discovery/discovery-report.js';
 import type { DiscoveryStatus } from '../discovery/dns-discovery.js';
+import { StateStoreError } from '../state/state-store.js';
 
 export interface AdminServiceDeps {
   store: ConfigStore;
@@ -27,7 +28,7 @@ export interface AdminServiceDeps {
   startedAt: number;
   log(line: string): void;
   /** Makes a valid candidate the running config and pushes it (shared with SIGHUP). */
-  apply(candidate: Extract<Candidate, { ok: true }>): Snapshot;
+  apply(candidate: Extract<Candidate, { ok: true }>): Promise<Snapshot>;
   /** DNS discovery: every resolved name and its last outcome. */
   discovery?: () => DiscoveryStatus[];
 }
@@ -58,19 +59,22 @@ export class AdminService {
   }
 
   /** Guards a unary handler with the token check and turns thrown errors into gRPC statuses. */
-  #unary<Req, Res>(fn: (req: Req) => Res): grpc.handleUnaryCall<Req, Res> {
+  #unary<Req, Res>(fn: (req: Req) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
     return (call, callback) => {
       const refused = this.#refusal(call);
       if (refused) {
         callback(refused as grpc.ServiceError);
         return;
       }
-      try {
-        callback(null, fn(call.request));
-      } catch (err) {
-        const e = err as Error & { code?: grpc.status };
-        callback({ code: e.code ?? grpc.status.INTERNAL, details: e.message } as grpc.ServiceError);
-      }
+      Promise.resolve()
+        .then(() => fn(call.request))
+        .then(
+          (res) => callback(null, res),
+          (err: Error & { code?: grpc.status }) => {
+            const code = err instanceof StateStoreError ? grpc.status.UNAVAILABLE : typeof err.code === 'number' ? err.code : grpc.status.INTERNAL;
+            callback({ code, details: err.message } as grpc.ServiceError);
+          },
+        );
     };
   }
 
@@ -156,34 +160,54 @@ export class AdminService {
     return found;
   }
 
-  #setDrain(backend: string, pool: string, timeoutMs: number, drain: boolean) {
+  async #setDrain(backend: string, pool: string, timeoutMs: number, drain: boolean) {
     const found = this.#resolve(backend, pool);
     const store = this.#d.store;
     const graceMs = timeoutMs || store.snapshot?.limits?.drain_timeout_ms || 30_000;
     const deadline = Date.now() + graceMs;
     const changes = new Map<string, { state: 'DRAINING'; deadline: number } | undefined>();
-    for (const { backend: b } of found) {
-      clearTimeout(this.#drainTimers.get(b.id));
-      this.#drainTimers.delete(b.id);
-      changes.set(b.id, drain ? { state: 'DRAINING', deadline } : undefined);
-      if (drain) {
-        const timer = setTimeout(() => {
-          this.#drainTimers.delete(b.id);
-          if (store.adminOverride(b.id)?.state !== 'DRAINING') return;
-          store.setAdmin(new Map([[b.id, { state: 'MAINTENANCE' as const }]]));
-          this.#d.log(`[drain] ${b.id} is in maintenance`);
-        }, graceMs);
-        timer.unref();
-        this.#drainTimers.set(b.id, timer);
-      }
+    for (const { backend: b } of found) changes.set(b.id, drain ? { state: 'DRAINING', deadline } : undefined);
+    // Saved first: a change the state store refuses arms no timer.
+    const snapshot = await store.setAdmin(changes);
+    for (const id of changes.keys()) {
+      clearTimeout(this.#drainTimers.get(id));
+      this.#drainTimers.delete(id);
+      if (drain) this.#armDrainTimer(id, deadline);
     }
-    const snapshot = store.setAdmin(changes);
     this.#d.log(`[drain] ${drain ? `draining ${[...changes.keys()].join(', ')} for ${graceMs} ms` : `${[...changes.keys()].join(', ')} back to ready`}`);
     const refs: BackendRef[] = found.map(({ pool: p }) => p).flatMap((p) => {
       const spec = snapshot.pools.find((x) => x.name === p)?.backends.filter((b) => changes.has(b.id)) ?? [];
       return spec.map((b) => ref(p, b));
     });
     return { backends: dedupe(refs), version: snapshot.version };
+  }
+
+  /** Re-arms the timers of drains restored from a state store (a deadline already past fires at once). */
+  resumeDrains(): void {
+    for (const p of this.#d.store.snapshot?.pools ?? []) {
+      for (const b of p.backends) {
+        const o = this.#d.store.adminOverride(b.id);
+        if (o?.state === 'DRAINING' && !this.#drainTimers.has(b.id)) this.#armDrainTimer(b.id, o.deadline);
+      }
+    }
+  }
+
+  #armDrainTimer(id: string, deadline: number): void {
+    const store = this.#d.store;
+    const timer = setTimeout(() => {
+      this.#drainTimers.delete(id);
+      if (store.adminOverride(id)?.state !== 'DRAINING') return;
+      store.setAdmin(new Map([[id, { state: 'MAINTENANCE' as const }]])).then(
+        () => this.#d.log(`[drain] ${id} is in maintenance`),
+        (err: Error) => {
+          // The state store refused: stay draining (the data planes' own deadline still applies) and retry.
+          this.#d.log(`[drain] cannot move ${id} to maintenance yet: ${err.message}`);
+          if (!this.#drainTimers.has(id)) this.#armDrainTimer(id, Date.now() + 1000);
+        },
+      );
+    }, Math.max(0, deadline - Date.now()));
+    timer.unref();
+    this.#drainTimers.set(id, timer);
   }
 
   async #reload(call: grpc.ServerWritableStream<ReloadRequest__Output, ReloadEvent>): Promise<void> {
@@ -210,21 +234,30 @@ export class AdminService {
     }
     const targets = this.#d.sync.connected();
     // Listen before applying so no ACK can slip past.
-    const answers = new Map<string, { acked: boolean; error: string }>();
+    const answers = new Map<string, { acked: boolean; error: string; version: string }>();
     let wake: () => void = () => {};
     const off = this.#d.sync.on((e) => {
       if ((e.type === 'ack' || e.type === 'nack') && e.version === store.snapshot?.version) {
-        answers.set(e.session.id, { acked: e.type === 'ack', error: e.type === 'nack' ? e.errors.join('; ') : '' });
+        answers.set(e.session.id, { acked: e.type === 'ack', error: e.type === 'nack' ? e.errors.join('; ') : '', version: e.version });
         wake();
       } else if (e.type === 'disconnected') wake();
     });
     try {
-      const applied = this.#d.apply(candidate);
+      let applied: Snapshot;
+      try {
+        applied = await this.#d.apply(candidate);
+      } catch (err) {
+        this.#d.log(`[reload] not applied: ${(err as Error).message}`);
+        call.emit('error', { code: err instanceof StateStoreError ? grpc.status.UNAVAILABLE : grpc.status.INTERNAL, details: (err as Error).message });
+        return;
+      }
       const version = applied.version;
+      // Answers about the version before, heard while the change was being saved, are not answers.
+      for (const [id, a] of answers) if (a.version !== version) answers.delete(id);
       call.write({
         accepted: { version, previous_version: previous?.version ?? '', diff, dry_run: false, unchanged: version === previous?.version, dataplanes: targets.map((t) => t.id) },
       });
-      for (const t of targets) if (t.ackedVersion === version && t.ackState === 'ACKED') answers.set(t.id, { acked: true, error: '' });
+      for (const t of targets) if (t.ackedVersion === version && t.ackState === 'ACKED') answers.set(t.id, { acked: true, error: '', version });
       const deadline = Date.now() + (req.timeout_ms || DEFAULT_RELOAD_WAIT_MS);
       const reported = new Set<string>();
       for (;;) {

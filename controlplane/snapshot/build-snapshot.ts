@@ -99,6 +99,8 @@ export function buildSnapshot(config: Config, options: BuildOptions): Snapshot {
       allow_trace: config.limits.allowTrace,
     },
     source: options.source ?? config.source,
+    // Stamped by the ConfigStore when it publishes.
+    generation: '0',
   };
   snapshot.version = computeVersion(snapshot);
   return snapshot;
@@ -106,7 +108,7 @@ export function buildSnapshot(config: Config, options: BuildOptions): Snapshot {
 
 /**
  * First 16 hex digits of SHA-256 over the canonical JSON (sorted keys) of the snapshot without
- * `version`, `source` and the config line numbers: those tell where things were written, not what
+ * `version`, `source`, `generation` and the config line numbers: those tell where things were written, not what
  * a data plane does, so moving lines around keeps the version. Pools are hashed in name order and
  * backends in id order; routes keep their order (it is the match order).
  */
@@ -119,7 +121,7 @@ export function computeVersion(snapshot: Snapshot): string {
       backends: [...backends].sort((a, b) => compare(a.id, b.id)).map(({ discovered_from, ...b }) => (discovered_from ? { ...b, discovered_from } : b)),
     }));
   const routes = snapshot.routes.map(({ line: _line, ...rest }) => rest);
-  const { version: _v, source: _s, ...rest } = snapshot;
+  const { version: _v, source: _s, generation: _g, ...rest } = snapshot;
   const text = canonicalJson({ ...rest, pools, routes });
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

@@ -10,6 +10,8 @@ export interface AdminServerSource {
   version(): string | undefined;
   isClosing(): boolean;
   isControlPlaneConnected(): boolean;
+  /** When the running config came from the on-disk cache (no control plane reached yet): its time. */
+  cachedAt?(): number | undefined;
   /** The data plane's own report (what it streams to the control plane) plus local-only detail. */
   stats(): object;
 }
@@ -45,7 +47,8 @@ export function createAdminServer(src: AdminServerSource): http.Server {
       const closing = src.isClosing();
       if (path === '/ready' || path === '/readyz') {
         const ok = version !== undefined && !closing;
-        json(ok ? 200 : 503, { ready: ok, version: version ?? null, closing });
+        const cachedAt = src.cachedAt?.();
+        json(ok ? 200 : 503, { ready: ok, version: version ?? null, closing, ...(cachedAt ? { config: 'cached', cachedAt: new Date(cachedAt).toISOString() } : {}) });
       } else if (path === '/live' || path === '/healthz' || path === '/api/health') {
         json(200, { status: 'ok', id: src.id, version: version ?? null, controlPlaneConnected: src.isControlPlaneConnected() });
       } else if (path === '/api/stats') {

@@ -8,9 +8,11 @@ import type { ControlPlaneMessage__Output } from '../../proto/gen/golb/v1/Contro
 import type { DataPlaneMessage } from '../../proto/gen/golb/v1/DataPlaneMessage.js';
 import type { Hello } from '../../proto/gen/golb/v1/Hello.js';
 import type { StatsReport } from '../../proto/gen/golb/v1/StatsReport.js';
+import { GenerationFence } from './generation-fence.js';
+import { ControlPlaneList } from './control-plane-list.js';
 
 export interface SyncClientOptions {
-  /** host:port of the control plane's gRPC listener. */
+  /** host:port of the control plane's gRPC listener; several, comma-separated, to fail over between replicas. */
   address: string;
   /** Sent on every (re)connect; `current_version` is filled in from `currentVersion`. */
   hello: Hello;
@@ -18,6 +20,8 @@ export interface SyncClientOptions {
   currentVersion?(): string;
   token?: string;
   credentials?: grpc.ChannelCredentials;
+  /** What already runs (a cached snapshot): the generation fence starts from it. */
+  running?: { generation: string; version: string };
   /** Applies a snapshot; throws with the reason when it cannot (the client NACKs). */
   apply(snapshot: Snapshot): void;
   stats(): StatsReport;
@@ -34,7 +38,9 @@ type Call = grpc.ClientDuplexStream<DataPlaneMessage, ControlPlaneMessage__Outpu
 
 export class SyncClient {
   readonly #opts: SyncClientOptions;
-  readonly #client: grpc.Client & { Stream(metadata: grpc.Metadata): Call };
+  readonly #controlPlanes: ControlPlaneList;
+  /** One channel per control plane address, made when first used. */
+  readonly #clients = new Map<string, grpc.Client & { Stream(metadata: grpc.Metadata): Call }>();
   #call: Call | undefined;
   #connected = false;
   #stopped = false;
@@ -42,17 +48,33 @@ export class SyncClient {
   #retryTimer: NodeJS.Timeout | undefined;
   #statsTimer: NodeJS.Timeout | undefined;
   #lastError = '';
+  readonly #fence = new GenerationFence();
 
   constructor(opts: SyncClientOptions) {
     this.#opts = opts;
-    const Sync = loadProto().golb.v1.Sync;
-    this.#client = new Sync(opts.address, opts.credentials ?? grpc.credentials.createInsecure(), {
-      'grpc.keepalive_time_ms': 10_000,
-      'grpc.keepalive_timeout_ms': 5_000,
-      'grpc.keepalive_permit_without_calls': 1,
-      'grpc.initial_reconnect_backoff_ms': 250,
-      'grpc.max_reconnect_backoff_ms': 2_000,
-    }) as unknown as grpc.Client & { Stream(metadata: grpc.Metadata): Call };
+    this.#controlPlanes = new ControlPlaneList(opts.address);
+    if (opts.running) this.#fence.applied(opts.running.generation, opts.running.version);
+  }
+
+  #client(address: string): grpc.Client & { Stream(metadata: grpc.Metadata): Call } {
+    let client = this.#clients.get(address);
+    if (!client) {
+      const Sync = loadProto().golb.v1.Sync;
+      client = new Sync(address, this.#opts.credentials ?? grpc.credentials.createInsecure(), {
+        'grpc.keepalive_time_ms': 10_000,
+        'grpc.keepalive_timeout_ms': 5_000,
+        'grpc.keepalive_permit_without_calls': 1,
+        'grpc.initial_reconnect_backoff_ms': 250,
+        'grpc.max_reconnect_backoff_ms': 2_000,
+      }) as unknown as grpc.Client & { Stream(metadata: grpc.Metadata): Call };
+      this.#clients.set(address, client);
+    }
+    return client;
+  }
+
+  /** The control plane address in use (or to be tried next). */
+  get address(): string {
+    return this.#controlPlanes.current;
   }
 
   /** True while a stream is open and has delivered at least one message. */
@@ -88,20 +110,22 @@ export class SyncClient {
     this.#call = undefined;
     call?.end();
     // Give the last messages a moment on the wire before the channel goes.
-    setTimeout(() => this.#client.close(), 50).unref();
+    setTimeout(() => {
+      for (const c of this.#clients.values()) c.close();
+    }, 50).unref();
   }
 
   #connect(): void {
     if (this.#stopped) return;
     const metadata = new grpc.Metadata();
     if (this.#opts.token) metadata.set('authorization', `Bearer ${this.#opts.token}`);
-    const call = this.#client.Stream(metadata);
+    const call = this.#client(this.#controlPlanes.current).Stream(metadata);
     this.#call = call;
     call.on('data', (msg: ControlPlaneMessage__Output) => {
       if (!this.#connected) {
         this.#connected = true;
         this.#failures = 0;
-        this.#opts.log?.(`[sync] connected to control plane at ${this.#opts.address}`);
+        this.#opts.log?.(`[sync] connected to control plane at ${this.#controlPlanes.current}`);
       }
       if (msg.snapshot?.snapshot) this.#onSnapshot(msg.snapshot.snapshot, msg.snapshot.nonce);
     });
@@ -113,8 +137,16 @@ export class SyncClient {
   }
 
   #onSnapshot(snapshot: Snapshot, nonce: string): void {
+    // Checked before applying: a refused snapshot is NACKed and the running one keeps serving.
+    const refusal = this.#fence.refusal(snapshot.generation, snapshot.version);
+    if (refusal) {
+      this.#opts.log?.(`[sync] refused snapshot ${snapshot.version} from ${this.#controlPlanes.current}: ${refusal}`);
+      this.#send({ nack: { version: snapshot.version, nonce, errors: [refusal] } });
+      return;
+    }
     try {
       this.#opts.apply(snapshot);
+      this.#fence.applied(snapshot.generation, snapshot.version);
       this.#send({ ack: { version: snapshot.version, nonce } });
       this.#send({ stats: this.#opts.stats() });
     } catch (err) {
@@ -132,8 +164,10 @@ export class SyncClient {
     call.cancel();
     if (this.#stopped) return;
     if (this.#connected || reason !== this.#lastError) {
-      this.#opts.log?.(`[sync] lost control plane at ${this.#opts.address}: ${reason}; serving the last good snapshot and reconnecting`);
+      this.#opts.log?.(`[sync] lost control plane at ${this.#controlPlanes.current}: ${reason}; serving the last good snapshot and reconnecting`);
     }
+    // With several control planes, the next attempt goes to the next one in turn.
+    this.#controlPlanes.next();
     this.#lastError = reason;
     this.#connected = false;
     this.#failures++;

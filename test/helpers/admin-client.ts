@@ -9,6 +9,7 @@ import type { DrainRequest } from '../../proto/gen/golb/v1/DrainRequest.js';
 import type { DrainResponse__Output } from '../../proto/gen/golb/v1/DrainResponse.js';
 import type { DrainStatusResponse__Output } from '../../proto/gen/golb/v1/DrainStatusResponse.js';
 import type { HealthResponse__Output } from '../../proto/gen/golb/v1/HealthResponse.js';
+import type { ConfigResponse__Output } from '../../proto/gen/golb/v1/ConfigResponse.js';
 
 export interface AdminClient {
   stats(): Promise<FleetStats__Output>;
@@ -18,6 +19,7 @@ export interface AdminClient {
   undrain(req: DrainRequest): Promise<DrainResponse__Output>;
   drainStatus(req: DrainRequest): Promise<DrainStatusResponse__Output>;
   health(): Promise<HealthResponse__Output>;
+  config(): Promise<ConfigResponse__Output>;
   close(): void;
 }
 
@@ -38,6 +40,7 @@ export function adminClient(port: number, token?: string): AdminClient {
     undrain: (req) => unary(client.Undrain, req),
     drainStatus: (req) => unary(client.GetDrainStatus, req),
     health: () => unary(client.GetHealth, {}),
+    config: () => unary(client.GetConfig, {}),
     reload: (req) =>
       new Promise((resolve, reject) => {
         const events: ReloadEvent__Output[] = [];

@@ -106,6 +106,7 @@ describe('buildSnapshot', () => {
         allow_trace: false,
       },
       source: 'test.conf',
+      generation: '0',
     });
   });
 
@@ -296,5 +297,12 @@ describe('buildSnapshot overrides', () => {
   it('source defaults to the config file and can be given', () => {
     assert.equal(snap(text).source, 'test.conf');
     assert.equal(snap(text, { source: '/etc/golb.conf' }).source, '/etc/golb.conf');
+  });
+});
+
+describe('computeVersion and the generation', () => {
+  it('leaves the generation out of the version: the same config under a new generation keeps its version', () => {
+    const s = snap('backend http://127.0.0.1:9\n');
+    assert.equal(computeVersion({ ...s, generation: '1796180304077' }), s.version);
   });
 });
