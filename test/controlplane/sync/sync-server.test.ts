@@ -53,9 +53,11 @@ describe('sync server', () => {
       const push = await waitFor('the first snapshot', () => s.pushes[0]?.snapshot);
       assert.equal(push.snapshot?.version, cp.store.snapshot?.version);
       s.call.write({ ack: { version: push.snapshot!.version, nonce: 'not-the-nonce' } });
-      await new Promise((r) => setTimeout(r, 100));
-      let me = (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-1');
-      assert.equal(me?.ack_state, 'PENDING');
+      // A stream's messages are handled in order: once a stats report sent after the stale ACK
+      // shows in the admin list, the ACK has been handled too.
+      s.call.write({ stats: { at_unix_ms: '2', started_unix_ms: '1', total_requests: '7' } });
+      let me = await waitFor('the stats report sent after the stale ACK', async () => (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-1' && d.total_requests === '7'));
+      assert.equal(me.ack_state, 'PENDING');
       s.call.write({ ack: { version: push.snapshot!.version, nonce: push.nonce } });
       me = await waitFor('the ACK', async () => (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-1' && d.ack_state === 'ACKED'));
       assert.equal(me.version, push.snapshot!.version);
@@ -83,8 +85,13 @@ describe('sync server', () => {
       const me = await waitFor('the NACK', async () => (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-2' && d.ack_state === 'NACKED'));
       assert.equal(me.nack_error, 'cannot build pool default: test says no');
       assert.equal(me.version, first.snapshot!.version, 'still reported on the version it serves');
-      await new Promise((r) => setTimeout(r, 300));
-      assert.equal(s.pushes.length, 2, 'no resend loop');
+      // The next push on the (ordered) stream is the next reload, not the rejected version again.
+      writeFileSync(configPath, 'health_check off\nbackend http://127.0.0.1:9001\nbackend http://127.0.0.1:9003\n');
+      const next = await cp.reload();
+      assert.ok(next.ok);
+      const third = await waitFor('the next reload', () => s.pushes[2]?.snapshot);
+      assert.equal(third.snapshot?.version, next.version, 'no resend of the rejected version');
+      assert.equal(s.pushes.length, 3, 'no resend loop');
     } finally {
       s.call.end();
       s.client.close();
