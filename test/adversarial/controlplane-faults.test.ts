@@ -5,15 +5,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDataPlane, type DataPlane } from '../../dataplane/data-plane.js';
 import { freePort, startFakeBackend, type FakeBackend } from '../fakes/fake-backend.js';
 import { adminClient } from '../helpers/admin-client.js';
 import { waitFor } from '../helpers/cluster.js';
 import { steadyLoad } from '../kit/steady-load.js';
+import { tempConfig, type TempConfig } from '../kit/temp-config.js';
 import { assertLedger, send, watchUncaught, type Outcome } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -71,7 +69,7 @@ describe('control plane faults', () => {
   let a: FakeBackend;
   let b: FakeBackend;
   let c: FakeBackend;
-  let dir: string;
+  let conf: TempConfig;
   let configPath: string;
   let grpcPort: number;
   let cp: CpProcess | undefined;
@@ -89,9 +87,8 @@ ${extra}`;
     a = await startFakeBackend({ name: 'a' });
     b = await startFakeBackend({ name: 'b' });
     c = await startFakeBackend({ name: 'c' });
-    dir = mkdtempSync(join(tmpdir(), 'golb-cp-faults-'));
-    configPath = join(dir, 'loadbalancer.conf');
-    writeFileSync(configPath, config());
+    conf = tempConfig('golb-cp-faults-', config(), 'loadbalancer.conf');
+    configPath = conf.path;
     grpcPort = await freePort();
     cp = await startCp(configPath, grpcPort);
     assert.equal(cp.child.exitCode, null, cp.output());
@@ -105,7 +102,7 @@ ${extra}`;
     await Promise.all(dps.map((d) => d.shutdown()));
     if (cp) await kill9(cp);
     await Promise.all([a.close(), b.close(), c.close()]);
-    rmSync(dir, { recursive: true, force: true });
+    conf.remove();
     assert.deepEqual(uncaught.stop(), []);
   });
 
@@ -131,7 +128,7 @@ ${extra}`;
     const load = fleetLoad(() => dps.map((d) => d.port), 8);
     await load.passMark('the load is running');
     await kill9(cp!);
-    writeFileSync(configPath, config(`backend ${c.url} pool=new\nroute /new/* backend_pool=new\n`));
+    conf.write(config(`backend ${c.url} pool=new\nroute /new/* backend_pool=new\n`));
     // Served by the whole fleet with the control plane gone: every data plane took requests
     // that started after the kill, still on the last good config.
     await load.passMark('the control plane was killed', 2 * FLEET);
@@ -151,7 +148,7 @@ ${extra}`;
   it('refuses to restart with an invalid config, while the fleet keeps serving the last good one', async () => {
     const version = dps[0]!.version();
     await kill9(cp!);
-    writeFileSync(configPath, `${config()}\nroute /broken backend_pool=nowhere\nbakend http://x\n`);
+    conf.write(`${config()}\nroute /broken backend_pool=nowhere\nbakend http://x\n`);
     const load = fleetLoad(() => dps.map((d) => d.port), 8);
     const refused = await startCp(configPath, grpcPort);
     assert.equal(await refused.exited, 1, refused.output());

@@ -2,15 +2,13 @@
 // on every data plane, fleet-wide stats, reloads under load, NACKs, control-plane loss, token.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startControlPlane } from '../../controlplane/control-plane.js';
 import { startDataPlane } from '../../dataplane/data-plane.js';
 import { freePort, startFakeBackend, type FakeBackend } from '../fakes/fake-backend.js';
 import { adminClient } from '../helpers/admin-client.js';
 import { request, startCluster, waitFor, type Cluster } from '../helpers/cluster.js';
 import { steadyLoad } from '../kit/steady-load.js';
+import { tempConfig } from '../kit/temp-config.js';
 
 const configFor = (backends: FakeBackend[], extra = '') =>
   `method round_robin\nhealth_check off\n${backends.map((b) => `backend ${b.url}`).join('\n')}\n${extra}`;
@@ -121,9 +119,8 @@ describe('a data plane that cannot apply a snapshot', () => {
 describe('control plane loss and return', () => {
   it('keeps data planes serving while the control plane is gone, then resumes reporting without double counting', async () => {
     const backends = await Promise.all([1, 2].map((i) => startFakeBackend({ name: `k${i}` })));
-    const dir = mkdtempSync(join(tmpdir(), 'golb-cp-'));
-    const configPath = join(dir, 'lb.conf');
-    writeFileSync(configPath, configFor(backends));
+    const conf = tempConfig('golb-cp-', configFor(backends));
+    const configPath = conf.path;
     let cp = await startControlPlane({ configPath, grpcPort: 0, adminPort: 0, log: () => {} });
     const grpcPort = cp.grpcPort;
     const lost = [0, 0];
@@ -157,16 +154,15 @@ describe('control plane loss and return', () => {
       await Promise.all(dps.map((d) => d.shutdown()));
       await cp.close();
       await Promise.all(backends.map((b) => b.close()));
-      rmSync(dir, { recursive: true, force: true });
+      conf.remove();
     }
   });
 
   it('serves nothing before the first snapshot, then serves once the control plane appears', async () => {
     const backend = await startFakeBackend({ name: 'late' });
     const grpcPort = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'golb-cp-'));
-    const configPath = join(dir, 'lb.conf');
-    writeFileSync(configPath, configFor([backend]));
+    const conf = tempConfig('golb-cp-', configFor([backend]));
+    const configPath = conf.path;
     const dp = await startDataPlane({ controlPlane: `127.0.0.1:${grpcPort}`, host: '127.0.0.1', port: 0, adminPort: 0, log: () => {} });
     let cp: Awaited<ReturnType<typeof startControlPlane>> | undefined;
     try {
@@ -184,7 +180,7 @@ describe('control plane loss and return', () => {
       await dp.shutdown();
       await cp?.close();
       await backend.close();
-      rmSync(dir, { recursive: true, force: true });
+      conf.remove();
     }
   });
 });

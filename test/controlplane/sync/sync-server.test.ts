@@ -2,9 +2,6 @@
 // plane: stale nonces are ignored, a NACK is recorded and not answered with a resend loop.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startControlPlane, type ControlPlane } from '../../../controlplane/control-plane.js';
 import { loadProto } from '../../../proto/index.js';
@@ -12,6 +9,7 @@ import type { ControlPlaneMessage__Output } from '../../../proto/gen/golb/v1/Con
 import type { DataPlaneMessage } from '../../../proto/gen/golb/v1/DataPlaneMessage.js';
 import { adminClient } from '../../helpers/admin-client.js';
 import { waitFor } from '../../helpers/cluster.js';
+import { tempConfig, type TempConfig } from '../../kit/temp-config.js';
 
 type Stream = grpc.ClientDuplexStream<DataPlaneMessage, ControlPlaneMessage__Output>;
 
@@ -31,18 +29,17 @@ function openStream(port: number, token?: string): { call: Stream; pushes: Contr
 const hello = (id: string) => ({ hello: { id, hostname: 'test', software_version: 't', labels: {}, traffic_address: '', current_version: '', started_unix_ms: '1' } });
 
 describe('sync server', () => {
-  let dir: string;
+  let conf: TempConfig;
   let configPath: string;
   let cp: ControlPlane;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'golb-sync-'));
-    configPath = join(dir, 'lb.conf');
-    writeFileSync(configPath, 'health_check off\nbackend http://127.0.0.1:9001\n');
+    conf = tempConfig('golb-sync-', 'health_check off\nbackend http://127.0.0.1:9001\n');
+    configPath = conf.path;
     cp = await startControlPlane({ configPath, grpcPort: 0, adminPort: -1, token: 'tok', log: () => {} });
   });
   after(async () => {
     await cp.close();
-    rmSync(dir, { recursive: true, force: true });
+    conf.remove();
   });
 
   it('pushes the snapshot on hello, ignores an ACK with a stale nonce, records the right one', async () => {
@@ -76,7 +73,7 @@ describe('sync server', () => {
       s.call.write(hello('manual-2'));
       const first = await waitFor('the first snapshot', () => s.pushes[0]?.snapshot);
       s.call.write({ ack: { version: first.snapshot!.version, nonce: first.nonce } });
-      writeFileSync(configPath, 'health_check off\nbackend http://127.0.0.1:9001\nbackend http://127.0.0.1:9002\n');
+      conf.write('health_check off\nbackend http://127.0.0.1:9001\nbackend http://127.0.0.1:9002\n');
       const reloaded = await cp.reload();
       assert.ok(reloaded.ok);
       const second = await waitFor('the new snapshot', () => s.pushes[1]?.snapshot);
@@ -86,7 +83,7 @@ describe('sync server', () => {
       assert.equal(me.nack_error, 'cannot build pool default: test says no');
       assert.equal(me.version, first.snapshot!.version, 'still reported on the version it serves');
       // The next push on the (ordered) stream is the next reload, not the rejected version again.
-      writeFileSync(configPath, 'health_check off\nbackend http://127.0.0.1:9001\nbackend http://127.0.0.1:9003\n');
+      conf.write('health_check off\nbackend http://127.0.0.1:9001\nbackend http://127.0.0.1:9003\n');
       const next = await cp.reload();
       assert.ok(next.ok);
       const third = await waitFor('the next reload', () => s.pushes[2]?.snapshot);
