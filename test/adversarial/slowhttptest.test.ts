@@ -81,7 +81,8 @@ backend ${web.url}
     let done = false;
     void runs.then(() => (done = true));
     // Ordinary traffic for as long as the attack lasts: each one answered 200 within its client
-    // timeout. Availability is judged by slowhttptest's own probe (`-p 5`, the tool's default:
+    // timeout. (A stall shorter than 5 s is not told apart from a busy machine here; slow-clients
+    // checks that others are served while abusers are still connected.) Availability is judged by slowhttptest's own probe (`-p 5`, the tool's default:
     // unavailable when a probe waits over 5 s), asserted per report row below, not by a 1 s bound
     // per request, which a busy 2-core machine breaks without any fault in golb.
     let served = 0;
@@ -91,10 +92,10 @@ backend ${web.url}
       served++;
       await sleep(100);
     }
-    // The ordinary traffic ran alongside the attack: at least one request per reported second of it
-    // (the client tries about ten).
-    const attackSeconds = Math.max(...(await runs).map((run) => run.rows.length));
-    assert.ok(served >= attackSeconds, `${served} ordinary requests served during ${attackSeconds} s of attack`);
+    // The ordinary client ran for the whole attack (the loop ends only when both runs have); how many
+    // requests it fitted in is the machine's speed (here 5 to 34 in 10 s at load average 15), so
+    // the bound on each is the 5 s client timeout above, not a count.
+    assert.ok(served > 0, 'ordinary requests were served during the attack');
     for (const [mode, run] of [['slow headers', (await runs)[0]], ['slow body', (await runs)[1]]] as const) {
       assert.equal(run.code, 0, `${mode}: slowhttptest exited ${run.code}\n${run.output.slice(-500)}`);
       assert.ok(run.rows.length >= 3, `${mode}: a report with one row a second`);
