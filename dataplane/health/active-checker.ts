@@ -6,6 +6,7 @@ import https from 'node:https';
 import net from 'node:net';
 import type { HealthCheckSpec } from '../../proto/index.js';
 import type { BackendState, HealthListener } from '../pools/backend-state.js';
+import { realClock, type CheckerClock } from './checker-clock.js';
 
 export interface CheckedBackend {
   state: BackendState;
@@ -23,13 +24,15 @@ export interface ActiveHealthCheckerOptions {
   /** Uniform in [0, 1); jitter source. */
   random?: () => number;
   log?: (line: string) => void;
+  /** Timers and the time of verdicts; default the real clock (tests inject a manual one). */
+  clock?: CheckerClock;
 }
 
 interface Probe {
   state: BackendState;
   url: URL;
   spec: HealthCheckSpec;
-  timer?: NodeJS.Timeout;
+  timer?: unknown;
   successes: number;
   failures: number;
   running: boolean;
@@ -44,10 +47,12 @@ export class ActiveHealthChecker {
   readonly #opts: ActiveHealthCheckerOptions;
   readonly #probes = new Map<string, Probe>();
   readonly #random: () => number;
+  readonly #clock: CheckerClock;
 
   constructor(opts: ActiveHealthCheckerOptions) {
     this.#opts = opts;
     this.#random = opts.random ?? Math.random;
+    this.#clock = opts.clock ?? realClock;
   }
 
   /** Reconciles the probe loops with a new snapshot's pools. */
@@ -89,18 +94,17 @@ export class ActiveHealthChecker {
   #release(state: BackendState): void {
     if (state.activeHealthy) return;
     state.activeHealthy = true;
-    state.settleHealth(Date.now(), 'health checks disabled', this.#opts.onTransition);
+    state.settleHealth(this.#clock.now(), 'health checks disabled', this.#opts.onTransition);
   }
 
   #stop(probe: Probe): void {
     probe.stopped = true;
-    clearTimeout(probe.timer);
+    this.#clock.clearTimer(probe.timer);
   }
 
   #schedule(probe: Probe, delayMs: number): void {
     if (probe.stopped) return;
-    probe.timer = setTimeout(() => void this.#run(probe), delayMs);
-    probe.timer.unref();
+    probe.timer = this.#clock.setTimer(() => void this.#run(probe), delayMs);
   }
 
   async #run(probe: Probe): Promise<void> {
@@ -116,7 +120,7 @@ export class ActiveHealthChecker {
 
   #record(probe: Probe, result: ProbeResult): void {
     const { state, spec } = probe;
-    const now = Date.now();
+    const now = this.#clock.now();
     if (state.ejectedUntil !== probe.seenEjection) {
       probe.seenEjection = state.ejectedUntil;
       if (state.ejectedUntil > now) probe.successes = 0;

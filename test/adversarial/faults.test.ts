@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { freePort, startFakeBackend, type FakeBackend } from '../fakes/fake-backend.js';
 import { startBlackHole, startFaultProxy, type BlackHole, type FaultProxy } from '../fakes/fault-proxy.js';
-import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { startCluster, waitFor, type Cluster } from '../helpers/cluster.js';
 import { parseResponses, rawExchange } from './raw-client.js';
 import { okResponse, startScriptedBackend, type Script, type ScriptedBackend } from './scripted-backend.js';
 import { assertLedger, deliveries, send, sleep, watchUncaught, type Outcome } from './support.js';
@@ -239,18 +239,22 @@ route /faulty/* backend_pool=faulty
   });
 
   it('aborts the upstream request when the client gives up first; the POST is not retried', async () => {
+    const ANSWER_MS = 800;
     let closedAfter = -1;
+    let answerDue = false;
     script.setScript((req, conn) => {
       const t0 = Date.now();
       conn.socket.once('close', () => (closedAfter = Date.now() - t0));
-      setTimeout(() => conn.socket.destroyed || conn.socket.write(okResponse('script', req)), 800);
+      setTimeout(() => ((answerDue = true), conn.socket.destroyed || conn.socket.write(okResponse('script', req))), ANSWER_MS);
     });
     const before = script.requests.length;
     const post = await call('/script/slow', 'POST', 150);
     assert.equal(post.status, 0, 'the client gave up');
-    await sleep(300);
-    assert.ok(closedAfter >= 0 && closedAfter < 500, `golb dropped the upstream request ${closedAfter} ms after it started`);
-    await sleep(700);
+    // The event: golb closed the upstream connection, and before the backend would have answered
+    // (a bound the script sets, not the machine's speed).
+    await waitFor('golb to drop the upstream request', () => closedAfter >= 0);
+    assert.ok(closedAfter < ANSWER_MS, `golb dropped the upstream request ${closedAfter} ms after it started`);
+    await waitFor("the backend's answer time to pass", () => answerDue);
     assert.equal(script.requests.length - before, 1, 'not retried anywhere');
     script.setScript((req, conn) => conn.socket.write(okResponse('script', req)));
     assert.equal((await call('/script/after')).status, 200);

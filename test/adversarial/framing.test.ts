@@ -4,7 +4,7 @@
 // after another, in order; one whose answer the client will never get never reaches a backend.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { startCluster, waitFor, type Cluster } from '../helpers/cluster.js';
 import { connect, parseResponses, rawExchange } from './raw-client.js';
 import { okResponse, startScriptedBackend, type ScriptedBackend } from './scripted-backend.js';
 import { sleep } from './support.js';
@@ -26,20 +26,10 @@ async function statusOf(port: number, method: string, bytes: string): Promise<nu
   let text = '';
   socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
   socket.write(bytes);
-  await until(() => text.includes('\r\n\r\n'), 5000);
+  await waitFor('a response head', () => text.includes('\r\n\r\n'), 5000).catch(() => undefined);
   socket.destroy();
   const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
   return m ? Number(m[1]) : undefined;
-}
-
-/** Waits until `cond` holds, up to `ms`; false if it never does. */
-async function until(cond: () => boolean, ms = 3000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) return false;
-    await sleep(20);
-  }
-  return true;
 }
 
 describe('request framing', () => {
@@ -168,12 +158,12 @@ backend ${backend.url}
       let text = '';
       socket.on('data', (c: Buffer) => (text += c.toString('latin1')));
       socket.write(`GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n`);
-      assert.ok(await until(() => held.length === 1), 'the first request reached the backend');
+      await waitFor('the first request to reach the backend', () => held.length === 1, 3000);
       // While /slow is unanswered, /after waits in golb.
       await sleep(300);
       assert.deepEqual(backend.requests.slice(before).map((x) => x.url), ['/slow']);
       held[0]!();
-      assert.ok(await until(() => parseResponses(text).length === 2, 5000), text);
+      await waitFor('both pipelined responses', () => parseResponses(text).length === 2, 5000).catch(() => assert.fail(text));
       assert.deepEqual(parseResponses(text).map((x) => x.body.trim()), ['main GET /slow', 'main GET /after']);
       assert.deepEqual(backend.requests.slice(before).map((x) => x.url), ['/slow', '/after']);
       socket.destroy();

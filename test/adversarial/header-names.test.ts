@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type Cluster } from '../helpers/cluster.js';
+import { headerNames } from '../kit/raw-head.js';
 import { parseResponses, rawExchange } from './raw-client.js';
 import { okResponse, startScriptedBackend, type ScriptedBackend, type ScriptedRequest } from './scripted-backend.js';
 
@@ -13,15 +14,6 @@ method round_robin
 health_check off
 backend ${url}
 ${extra}`;
-
-/** Header names in a raw head, lower-case, in order. */
-function names(rawHead: string): string[] {
-  return rawHead
-    .split('\r\n')
-    .slice(1)
-    .filter((l) => l !== '')
-    .map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
-}
 
 describe('header names with underscores', () => {
   let backend: ScriptedBackend;
@@ -51,7 +43,7 @@ describe('header names with underscores', () => {
 
   it('drops them by default, so only golb\'s own X-Forwarded-For reaches the backend', async () => {
     const got = await forwarded();
-    const sent = names(got.rawHead);
+    const sent = headerNames(got.rawHead);
     assert.deepEqual(sent.filter((n) => n.includes('_')), [], `sent ${sent.join(', ')}`);
     assert.equal(got.headers['x-forwarded-for'], '127.0.0.1');
     assert.equal(got.headers['x-kept'], 'yes');

@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCluster, waitFor, type Cluster } from '../helpers/cluster.js';
+import { headerNames } from '../kit/raw-head.js';
 import { connect, parseResponses, rawExchange } from './raw-client.js';
 import { okResponse, startScriptedBackend, type ScriptedBackend } from './scripted-backend.js';
 
@@ -16,15 +17,6 @@ max_headers 50
 client_max_body_size 1k
 backend ${url}
 ${extra}`;
-
-/** Header names in a raw head, lower-case, in order (repeats kept). */
-function names(rawHead: string): string[] {
-  return rawHead
-    .split('\r\n')
-    .slice(1)
-    .filter((l) => l !== '')
-    .map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
-}
 
 describe('header hygiene', () => {
   let backend: ScriptedBackend;
@@ -59,7 +51,7 @@ describe('header hygiene', () => {
     assert.equal(r.status, 200);
     const got = backend.requests.slice(before);
     assert.equal(got.length, 1);
-    const sent = names(got[0]!.rawHead);
+    const sent = headerNames(got[0]!.rawHead);
     for (const name of ['x-hop', 'x-other-hop', 'keep-alive', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-connection', 'proxy-custom']) {
       assert.ok(!sent.includes(name), `${name} reached the backend:\n${got[0]!.rawHead}`);
     }
@@ -118,7 +110,7 @@ describe('header hygiene', () => {
     );
     assert.equal(r.status, 200);
     const got = backend.requests.slice(before)[0]!;
-    const sent = names(got.rawHead);
+    const sent = headerNames(got.rawHead);
     assert.equal(sent.filter((n) => n === 'x-forwarded-for').length, 1, 'exactly one X-Forwarded-For');
     assert.equal(got.headers['x-forwarded-for'], '127.0.0.1');
     assert.equal(got.headers['x-real-ip'], '127.0.0.1');

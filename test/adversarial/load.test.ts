@@ -11,7 +11,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { startFakeBackend, type FakeBackend } from '../fakes/fake-backend.js';
 import { adminClient } from '../helpers/admin-client.js';
-import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { startCluster, waitFor, type Cluster } from '../helpers/cluster.js';
 import { assertLedger, drive, openFds, send, sleep, watchUncaught, type Outcome } from './support.js';
 
 const SOAK_MS = Number(process.env.GOLB_SOAK_MS ?? 8000);
@@ -152,8 +152,10 @@ ${variant % 2 ? 'route /extra/* backend_pool=default' : ''}
 
     // Leaks: close our idle connections, then compare with the baselines.
     agent.destroy();
-    await sleep(300);
-    const fdsAfter = openFds();
+    // A state to reach (the closes take effect), not a moment to sleep through: wait for it, then
+    // assert with the figure.
+    let fdsAfter = openFds();
+    await waitFor('open file descriptors back near the baseline', () => (fdsAfter = openFds()) <= fdsBefore + 40, 5000).catch(() => undefined);
     assert.ok(fdsAfter <= fdsBefore + 40, `open file descriptors grew from ${fdsBefore} to ${fdsAfter}`);
     const heapAfter = heapAfterGc();
     // The test's own ledger grows with the soak (about 200 bytes an entry); golb may not.

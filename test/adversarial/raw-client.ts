@@ -20,6 +20,8 @@ export interface RawOptions {
   graceMs?: number;
   /** Half-close our side after writing (the proxy sees EOF). Default false. */
   endAfterWrite?: boolean;
+  /** Called once the TCP connection is up, before the first byte is written. */
+  onConnect?: () => void;
 }
 
 /** Sends `chunks` (written one after another, `gapMs` apart) and collects the reply. */
@@ -54,6 +56,7 @@ export function rawExchange(port: number, payload: string | Buffer | Array<strin
     socket.on('error', () => finish(true));
     socket.on('close', () => finish(true));
     socket.on('connect', async () => {
+      opts.onConnect?.();
       for (let i = 0; i < chunks.length; i++) {
         if (socket.destroyed) return;
         socket.write(chunks[i]!);

@@ -5,7 +5,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +13,7 @@ import { loadConfigFile } from '../../controlplane/config/load-config.js';
 import { startFakeBackend, type FakeBackend } from '../fakes/fake-backend.js';
 import { adminClient, type AdminClient } from '../helpers/admin-client.js';
 import { request, startCluster, waitFor, type Cluster } from '../helpers/cluster.js';
+import { freePort } from '../kit/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(ROOT, 'bin', 'run.js');
@@ -61,14 +61,6 @@ function golbctl(args: string[], env: Record<string, string | undefined> = {}): 
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('golbctl', () => {
   let b1: FakeBackend;
@@ -391,7 +383,7 @@ describe('golbctl', () => {
     it('a valid file: OK with counts, exit 0, even with no control plane', async () => {
       const good = join(dir, 'good.conf');
       writeFileSync(good, `method round_robin\nbackend http://127.0.0.1:8001\nbackend http://127.0.0.1:8002 pool=api\nbackend http://127.0.0.1:8003 pool=api\nroute /api/* backend_pool=api\n`);
-      const r = await golbctl(['validate', good], { GOLB_SERVER: `127.0.0.1:${await closedPort()}` });
+      const r = await golbctl(['validate', good], { GOLB_SERVER: `127.0.0.1:${await freePort()}` });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stdout, `${good}: OK (2 pools, 3 backends, 1 route)\n`);
       const j = JSON.parse((await golbctl(['validate', good, '--json'])).stdout);
@@ -424,7 +416,7 @@ describe('golbctl', () => {
 
   describe('errors reaching the control plane', () => {
     it('unreachable server: one line, exit 1', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const r = await golbctl(['stats', '--server', `127.0.0.1:${port}`]);
       assert.equal(r.code, 1);
       assert.equal(r.stdout, '');

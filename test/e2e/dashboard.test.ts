@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startFakeBackend, type FakeBackend } from '../fakes/fake-backend.js';
 import { request, startCluster, waitFor, type Cluster } from '../helpers/cluster.js';
+import { steadyLoad } from '../kit/steady-load.js';
 
 const CHROMIUM = process.env.GOLB_CHROMIUM ?? '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
@@ -17,33 +18,12 @@ const FALL = 2;
 /** The page polls once a second. */
 const POLL_MS = 1000;
 
-/** Requests through the data plane from a few clients until stopped. */
-function steadyLoad(port: number, clients = 2) {
-  let stop = false;
-  let sent = 0;
-  const done = Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (!stop) {
-        try {
-          await request(port, '/load');
-          sent++;
-        } catch {
-          // A request to the backend killed on purpose may fail before the health check notices.
-        }
-        await new Promise((r) => setTimeout(r, 10));
-      }
-    }),
-  );
-  return {
-    get sent() {
-      return sent;
-    },
-    stop: async () => {
-      stop = true;
-      await done;
-    },
-  };
-}
+/**
+ * Requests through the data plane from two clients until stopped (or two minutes: longer than the
+ * tests it runs under). A request to the backend killed on purpose may fail before the health
+ * check notices, so failures are not asserted here.
+ */
+const pagedLoad = (port: number) => steadyLoad(() => request(port, '/load'), { clients: 2, pauseMs: 10, maxMs: 120_000 });
 
 const toInt = (text: string | null) => Number((text ?? '').replace(/[^0-9.]/g, ''));
 
@@ -56,7 +36,7 @@ describe('admin dashboard in headless Chromium', () => {
   const contexts: BrowserContext[] = [];
   const requested: string[] = [];
   const consoleErrors: string[] = [];
-  let load: ReturnType<typeof steadyLoad> | undefined;
+  let load: ReturnType<typeof pagedLoad> | undefined;
   /** The page opened in the live test and kept open: it must follow everything without a reload. */
   let live: Page;
   let navigations = 0;
@@ -152,7 +132,7 @@ describe('admin dashboard in headless Chromium', () => {
       100,
     );
 
-    load = steadyLoad(port);
+    load = pagedLoad(port);
     await waitFor('a requests/s figure for both backends', async () => {
       const rps = await Promise.all(backends.map((b) => cell(page, b, 'rps')));
       return rps.every((r) => r !== '—' && toInt(r) > 0);

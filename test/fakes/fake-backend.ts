@@ -1,7 +1,7 @@
 // Scripted backends for tests: real HTTP servers on 127.0.0.1 (port 0) that record every request
 // they receive and misbehave on demand. They are peers of the proxy, not mocks of it.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import net, { type AddressInfo, type Socket } from 'node:net';
+import { type AddressInfo, type Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export type FakeMode =
@@ -202,14 +202,4 @@ function listen(server: http.Server, port: number, host = '127.0.0.1'): Promise<
   });
 }
 
-/** A port that was free a moment ago (nothing listens on it): for "dead backend" and fixed-port cases. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../kit/ports.js';

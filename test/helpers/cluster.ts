@@ -82,9 +82,4 @@ export function request(port: number, path: string, options: http.RequestOptions
 
 export { waitFor } from '../kit/wait.js';
 
-/** Counts values. */
-export function tally(values: Iterable<string>): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const v of values) out[v] = (out[v] ?? 0) + 1;
-  return out;
-}
+export { tally } from '../kit/tally.js';

@@ -2,37 +2,20 @@
 // on every data plane, fleet-wide stats, reloads under load, NACKs, control-plane loss, token.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { startControlPlane } from '../../controlplane/control-plane.js';
 import { startDataPlane } from '../../dataplane/data-plane.js';
 import { freePort, startFakeBackend, type FakeBackend } from '../fakes/fake-backend.js';
 import { adminClient } from '../helpers/admin-client.js';
 import { request, startCluster, waitFor, type Cluster } from '../helpers/cluster.js';
+import { steadyLoad } from '../kit/steady-load.js';
+import { tempConfig } from '../kit/temp-config.js';
 
 const configFor = (backends: FakeBackend[], extra = '') =>
   `method round_robin\nhealth_check off\n${backends.map((b) => `backend ${b.url}`).join('\n')}\n${extra}`;
 
-/** Sends requests at a steady pace until stopped; counts every outcome. */
-function steadyLoad(ports: number[]) {
-  let stop = false;
-  const outcomes = { ok: 0, failed: [] as string[] };
-  const done = (async () => {
-    let i = 0;
-    while (!stop) {
-      const port = ports[i++ % ports.length]!;
-      try {
-        const r = await request(port, '/load');
-        if (r.status === 200) outcomes.ok++;
-        else outcomes.failed.push(`${r.status} ${r.body}`);
-      } catch (err) {
-        outcomes.failed.push((err as Error).message);
-      }
-    }
-  })();
-  return { outcomes, stop: async () => ((stop = true), await done, outcomes) };
-}
+/** One client sending round the data planes back to back until stopped; a non-200 is a failure. */
+const fleetLoad = (ports: number[]) =>
+  steadyLoad((i) => request(ports[i % ports.length]!, '/load'), { clients: 1, check: (r) => (r.status === 200 ? undefined : `${r.status} ${r.body}`) });
 
 describe('a control plane with three data planes', () => {
   let backends: FakeBackend[];
@@ -67,8 +50,8 @@ describe('a control plane with three data planes', () => {
   });
 
   it('brings a valid reload to all data planes under load with no failed request, and refuses an invalid one', async () => {
-    const load = steadyLoad(cluster.dps.map((d) => d.port));
-    await new Promise((r) => setTimeout(r, 200));
+    const load = fleetLoad(cluster.dps.map((d) => d.port));
+    await load.passMark('the load is running', cluster.dps.length);
     const res = await cluster.reload(configFor(backends, `timeout server 20s\n`));
     assert.ok(res.ok, JSON.stringify(res));
     const admin = adminClient(cluster.cp.grpcPort);
@@ -81,14 +64,18 @@ describe('a control plane with three data planes', () => {
       const bad = await cluster.reload(configFor(backends, `route /x backend_pool=nowhere\nbogus_directive 1\n`));
       assert.equal(bad.ok, false);
       assert.ok((bad.errors ?? []).length >= 2, JSON.stringify(bad.errors));
-      await new Promise((r) => setTimeout(r, 200));
+      // The refusal is the event: the control plane still holds the old version (so it has nothing
+      // new to send), and every data plane has acknowledged exactly that version.
+      assert.equal((await admin.stats()).version, res.version, 'the control plane kept the last good version');
+      const list = await admin.dataplanes();
+      assert.deepEqual(list.dataplanes.map((d) => `${d.version} ${d.ack_state}`), cluster.dps.map(() => `${res.version} ACKED`));
       for (const dp of cluster.dps) assert.equal(dp.version(), res.version, 'an invalid config changes nothing');
+      await load.passMark('the refused reload', cluster.dps.length);
     } finally {
       admin.close();
     }
     const outcomes = await load.stop();
     assert.deepEqual(outcomes.failed, []);
-    assert.ok(outcomes.ok > 20, `load ran: ${outcomes.ok} requests`);
   });
 });
 
@@ -132,20 +119,22 @@ describe('a data plane that cannot apply a snapshot', () => {
 describe('control plane loss and return', () => {
   it('keeps data planes serving while the control plane is gone, then resumes reporting without double counting', async () => {
     const backends = await Promise.all([1, 2].map((i) => startFakeBackend({ name: `k${i}` })));
-    const dir = mkdtempSync(join(tmpdir(), 'golb-cp-'));
-    const configPath = join(dir, 'lb.conf');
-    writeFileSync(configPath, configFor(backends));
+    const conf = tempConfig('golb-cp-', configFor(backends));
+    const configPath = conf.path;
     let cp = await startControlPlane({ configPath, grpcPort: 0, adminPort: 0, log: () => {} });
     const grpcPort = cp.grpcPort;
-    const dps = await Promise.all([0, 1].map(() =>
-      startDataPlane({ controlPlane: `127.0.0.1:${grpcPort}`, host: '127.0.0.1', port: 0, statsIntervalMs: 100, log: () => {} })));
+    const lost = [0, 0];
+    const dps = await Promise.all([0, 1].map((n) =>
+      startDataPlane({ controlPlane: `127.0.0.1:${grpcPort}`, host: '127.0.0.1', port: 0, statsIntervalMs: 100, log: (line) => void (line.includes('lost control plane') && lost[n]!++) })));
     try {
       await Promise.all(dps.map((d) => d.ready));
       for (const dp of dps) for (let i = 0; i < 10; i++) assert.equal((await request(dp.port, '/before')).status, 200);
-      const load = steadyLoad(dps.map((d) => d.port));
-      await new Promise((r) => setTimeout(r, 150));
+      const load = fleetLoad(dps.map((d) => d.port));
+      await load.passMark('the load is running', dps.length);
       await cp.close();
-      await new Promise((r) => setTimeout(r, 500));
+      // Both data planes noticed the loss, then served both rounds of requests started after that.
+      await waitFor('both data planes to notice the control plane is gone', () => lost.every((n) => n > 0));
+      await load.passMark('the control plane is gone', 2 * dps.length);
       cp = await startControlPlane({ configPath, grpcPort, adminPort: 0, log: () => {} });
       const admin = adminClient(grpcPort);
       try {
@@ -165,16 +154,15 @@ describe('control plane loss and return', () => {
       await Promise.all(dps.map((d) => d.shutdown()));
       await cp.close();
       await Promise.all(backends.map((b) => b.close()));
-      rmSync(dir, { recursive: true, force: true });
+      conf.remove();
     }
   });
 
   it('serves nothing before the first snapshot, then serves once the control plane appears', async () => {
     const backend = await startFakeBackend({ name: 'late' });
     const grpcPort = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'golb-cp-'));
-    const configPath = join(dir, 'lb.conf');
-    writeFileSync(configPath, configFor([backend]));
+    const conf = tempConfig('golb-cp-', configFor([backend]));
+    const configPath = conf.path;
     const dp = await startDataPlane({ controlPlane: `127.0.0.1:${grpcPort}`, host: '127.0.0.1', port: 0, adminPort: 0, log: () => {} });
     let cp: Awaited<ReturnType<typeof startControlPlane>> | undefined;
     try {
@@ -192,7 +180,7 @@ describe('control plane loss and return', () => {
       await dp.shutdown();
       await cp?.close();
       await backend.close();
-      rmSync(dir, { recursive: true, force: true });
+      conf.remove();
     }
   });
 });
@@ -219,10 +207,13 @@ describe('sync stream with a token', () => {
   it('rejects a data plane with the wrong token and serves one with the right token', async () => {
     const backend = await startFakeBackend({ name: 'tok' });
     const cluster = await startCluster(configFor([backend]), { token: 's3cret' });
-    const intruder = await startDataPlane({ controlPlane: `127.0.0.1:${cluster.cp.grpcPort}`, host: '127.0.0.1', port: 0, token: 'wrong', log: () => {} });
+    const refusals: string[] = [];
+    const intruder = await startDataPlane({ controlPlane: `127.0.0.1:${cluster.cp.grpcPort}`, host: '127.0.0.1', port: 0, token: 'wrong', log: (line) => void (line.includes('lost control plane') && refusals.push(line)) });
     try {
       assert.equal((await request(cluster.dps[0]!.port, '/x')).status, 200);
-      await new Promise((r) => setTimeout(r, 500));
+      // The event: the control plane ended the intruder's stream (it logs why, then retries).
+      await waitFor('the control plane to refuse the wrong token', () => refusals.length > 0);
+      assert.match(refusals[0]!, /token|unauthenticated/i);
       assert.equal(intruder.version(), undefined, 'the wrong token never gets a snapshot');
       assert.equal((await request(intruder.port, '/x', { agent: false })).status, 503);
       const admin = adminClient(cluster.cp.grpcPort);

@@ -5,28 +5,11 @@ import WebSocket from 'ws';
 import { startFakeBackend, type FakeBackend } from '../fakes/fake-backend.js';
 import { adminClient } from '../helpers/admin-client.js';
 import { request, startCluster, waitFor, type Cluster } from '../helpers/cluster.js';
+import { steadyLoad } from '../kit/steady-load.js';
 
-/** Requests back to back from a few concurrent clients until stopped; records every outcome. */
-function steadyLoad(port: number, clients = 4) {
-  let stop = false;
-  const outcomes = { ok: 0, failed: [] as string[], servedBy: [] as string[] };
-  const done = Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (!stop) {
-        try {
-          const r = await request(port, '/load');
-          if (r.status === 200) {
-            outcomes.ok++;
-            outcomes.servedBy.push(String(r.headers['x-backend']));
-          } else outcomes.failed.push(`${r.status} ${r.body.trim()}`);
-        } catch (err) {
-          outcomes.failed.push((err as Error).message);
-        }
-      }
-    }),
-  );
-  return { outcomes, stop: async () => ((stop = true), await done, outcomes) };
-}
+/** Requests back to back from four clients until stopped; a non-200 is a failure. */
+const clientLoad = (port: number) =>
+  steadyLoad(() => request(port, '/load'), { clients: 4, check: (r) => (r.status === 200 ? undefined : `${r.status} ${r.body.trim()}`) });
 
 describe('active health checks under load', () => {
   const intervalMs = 200;
@@ -53,24 +36,31 @@ describe('active health checks under load', () => {
       const body = (await (await fetch(`http://127.0.0.1:${admin}/api/stats`)).json()) as { backends: Array<{ url: string; alive: boolean }> };
       return body.backends.find((b) => b.url === url)?.alive;
     };
-    const load = steadyLoad(port);
-    await new Promise((r) => setTimeout(r, 300));
+    const load = clientLoad(port);
+    /** Which backend served each successful request from the `from`-th result on. */
+    const servedBy = (from = 0) => load.outcomes.results.slice(from).filter((r) => r.status === 200).map((r) => String(r.headers['x-backend']));
+    // Three rounds of the four clients over three backends: the victim served before the kill.
+    await load.passMark('the load is running', 3 * 4);
+    assert.ok(servedBy().includes('h2'), 'the victim served before the kill');
     const victim = backends[1]!;
     victim.kill();
     const killedAt = Date.now();
     // Generous bound: interval × fall plus a report interval and scheduling slack on a busy machine.
     await waitFor('the control plane to see it down', async () => (await alive(victim.url)) === false, intervalMs * fall + 5000);
     const downAfter = Date.now() - killedAt;
-    const servedBefore = load.outcomes.servedBy.length;
-    await new Promise((r) => setTimeout(r, 300));
-    assert.ok(!load.outcomes.servedBy.slice(servedBefore).includes('h2'), 'no request reaches the dead backend');
+    const sinceDown = load.outcomes.results.length;
+    // Enough requests started after the control plane saw it down to have cycled round robin
+    // several times: none of them reached the dead backend.
+    await load.passMark('the backend was marked down', 3 * 4);
+    assert.ok(!servedBy(sinceDown).includes('h2'), 'no request reaches the dead backend');
     await victim.revive();
     await waitFor('it to come back', async () => (await alive(victim.url)) === true, intervalMs * rise + 5000);
-    const sinceBack = load.outcomes.servedBy.length;
-    await waitFor('traffic to reach it again', () => load.outcomes.servedBy.slice(sinceBack).includes('h2'), 5000);
+    const sinceBack = load.outcomes.results.length;
+    await waitFor('traffic to reach it again', () => servedBy(sinceBack).includes('h2'), 5000);
+    // The load spanned the whole kill-and-recover window (it was running before the kill and
+    // reached the returned backend), and no request in it failed.
     const outcomes = await load.stop();
     assert.deepEqual(outcomes.failed, [], 'clients saw no failure');
-    assert.ok(outcomes.ok > 50, `load ran (${outcomes.ok} requests)`);
     console.log(`# marked down ${downAfter} ms after the kill (interval ${intervalMs} ms × fall ${fall})`);
   });
 });

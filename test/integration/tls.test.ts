@@ -11,6 +11,7 @@ import { startControlPlane, type ControlPlane } from '../../controlplane/control
 import { startDataPlane } from '../../dataplane/data-plane.js';
 import { startFakeBackend, type FakeBackend } from '../fakes/fake-backend.js';
 import { request } from '../helpers/cluster.js';
+import { waitFor } from '../kit/wait.js';
 
 function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
@@ -67,16 +68,19 @@ describe('sync stream over mutual TLS', () => {
   });
 
   it('gives nothing to a plaintext data plane or one without a client certificate', async () => {
-    const plain = await startDataPlane({ controlPlane: `127.0.0.1:${cp.grpcPort}`, host: '127.0.0.1', port: 0, log: () => {} });
+    // Each logs "lost control plane" when its stream is refused (and then retries): that is the
+    // event to wait for, instead of sleeping and checking that no snapshot arrived.
+    const lost = { plain: 0, anonymous: 0 };
+    const plain = await startDataPlane({ controlPlane: `127.0.0.1:${cp.grpcPort}`, host: '127.0.0.1', port: 0, log: (l) => void (l.includes('lost control plane') && lost.plain++) });
     const anonymous = await startDataPlane({
       controlPlane: `127.0.0.1:${cp.grpcPort}`,
       host: '127.0.0.1',
       port: 0,
       credentials: grpc.credentials.createSsl(readFileSync(join(dir, 'ca.crt'))),
-      log: () => {},
+      log: (l) => void (l.includes('lost control plane') && lost.anonymous++),
     });
     try {
-      await new Promise((r) => setTimeout(r, 800));
+      await waitFor('both streams to be refused', () => lost.plain > 0 && lost.anonymous > 0, 15_000);
       assert.equal(plain.version(), undefined);
       assert.equal(anonymous.version(), undefined);
       assert.equal((await request(plain.port, '/x', { agent: false })).status, 503);

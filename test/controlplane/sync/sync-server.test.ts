@@ -2,9 +2,6 @@
 // plane: stale nonces are ignored, a NACK is recorded and not answered with a resend loop.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startControlPlane, type ControlPlane } from '../../../controlplane/control-plane.js';
 import { loadProto } from '../../../proto/index.js';
@@ -12,6 +9,7 @@ import type { ControlPlaneMessage__Output } from '../../../proto/gen/golb/v1/Con
 import type { DataPlaneMessage } from '../../../proto/gen/golb/v1/DataPlaneMessage.js';
 import { adminClient } from '../../helpers/admin-client.js';
 import { waitFor } from '../../helpers/cluster.js';
+import { tempConfig, type TempConfig } from '../../kit/temp-config.js';
 
 type Stream = grpc.ClientDuplexStream<DataPlaneMessage, ControlPlaneMessage__Output>;
 
@@ -31,18 +29,17 @@ function openStream(port: number, token?: string): { call: Stream; pushes: Contr
 const hello = (id: string) => ({ hello: { id, hostname: 'test', software_version: 't', labels: {}, traffic_address: '', current_version: '', started_unix_ms: '1' } });
 
 describe('sync server', () => {
-  let dir: string;
+  let conf: TempConfig;
   let configPath: string;
   let cp: ControlPlane;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'golb-sync-'));
-    configPath = join(dir, 'lb.conf');
-    writeFileSync(configPath, 'health_check off\nbackend http://127.0.0.1:9001\n');
+    conf = tempConfig('golb-sync-', 'health_check off\nbackend http://127.0.0.1:9001\n');
+    configPath = conf.path;
     cp = await startControlPlane({ configPath, grpcPort: 0, adminPort: -1, token: 'tok', log: () => {} });
   });
   after(async () => {
     await cp.close();
-    rmSync(dir, { recursive: true, force: true });
+    conf.remove();
   });
 
   it('pushes the snapshot on hello, ignores an ACK with a stale nonce, records the right one', async () => {
@@ -53,9 +50,11 @@ describe('sync server', () => {
       const push = await waitFor('the first snapshot', () => s.pushes[0]?.snapshot);
       assert.equal(push.snapshot?.version, cp.store.snapshot?.version);
       s.call.write({ ack: { version: push.snapshot!.version, nonce: 'not-the-nonce' } });
-      await new Promise((r) => setTimeout(r, 100));
-      let me = (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-1');
-      assert.equal(me?.ack_state, 'PENDING');
+      // A stream's messages are handled in order: once a stats report sent after the stale ACK
+      // shows in the admin list, the ACK has been handled too.
+      s.call.write({ stats: { at_unix_ms: '2', started_unix_ms: '1', total_requests: '7' } });
+      let me = await waitFor('the stats report sent after the stale ACK', async () => (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-1' && d.total_requests === '7'));
+      assert.equal(me.ack_state, 'PENDING');
       s.call.write({ ack: { version: push.snapshot!.version, nonce: push.nonce } });
       me = await waitFor('the ACK', async () => (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-1' && d.ack_state === 'ACKED'));
       assert.equal(me.version, push.snapshot!.version);
@@ -74,7 +73,7 @@ describe('sync server', () => {
       s.call.write(hello('manual-2'));
       const first = await waitFor('the first snapshot', () => s.pushes[0]?.snapshot);
       s.call.write({ ack: { version: first.snapshot!.version, nonce: first.nonce } });
-      writeFileSync(configPath, 'health_check off\nbackend http://127.0.0.1:9001\nbackend http://127.0.0.1:9002\n');
+      conf.write('health_check off\nbackend http://127.0.0.1:9001\nbackend http://127.0.0.1:9002\n');
       const reloaded = await cp.reload();
       assert.ok(reloaded.ok);
       const second = await waitFor('the new snapshot', () => s.pushes[1]?.snapshot);
@@ -83,8 +82,13 @@ describe('sync server', () => {
       const me = await waitFor('the NACK', async () => (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-2' && d.ack_state === 'NACKED'));
       assert.equal(me.nack_error, 'cannot build pool default: test says no');
       assert.equal(me.version, first.snapshot!.version, 'still reported on the version it serves');
-      await new Promise((r) => setTimeout(r, 300));
-      assert.equal(s.pushes.length, 2, 'no resend loop');
+      // The next push on the (ordered) stream is the next reload, not the rejected version again.
+      conf.write('health_check off\nbackend http://127.0.0.1:9001\nbackend http://127.0.0.1:9003\n');
+      const next = await cp.reload();
+      assert.ok(next.ok);
+      const third = await waitFor('the next reload', () => s.pushes[2]?.snapshot);
+      assert.equal(third.snapshot?.version, next.version, 'no resend of the rejected version');
+      assert.equal(s.pushes.length, 3, 'no resend loop');
     } finally {
       s.call.end();
       s.client.close();

@@ -145,7 +145,7 @@ describe('consistent_hash', () => {
         const b = createConsistentHash(targets, { hashBalanceFactor: 1.25 });
         const loads: Record<string, number> = { heavy: 0, light: 0 };
         for (let i = 0; i < 100; i++) {
-          const t = b.pick({ isAvailable: () => true, load: (t) => loads[t.id]!, key })!;
+          const t = b.pick(pickContext({ loads, key }))!;
           loads[t.id]!++;
         }
         // caps at the end: ceil(1.25 × 100 × 3/4) = 94 and ceil(1.25 × 100 × 1/4) = 32

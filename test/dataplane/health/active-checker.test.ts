@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { ActiveHealthChecker, runProbe } from '../../../dataplane/health/active-checker.js';
 import { BackendState } from '../../../dataplane/pools/backend-state.js';
 import { freePort } from '../../fakes/fake-backend.js';
+import { ManualClock } from '../../kit/manual-clock.js';
 import { waitFor } from '../../kit/wait.js';
 
 const base = { enabled: true, type: 'http', path: '/health', interval_ms: 40, timeout_ms: 500, healthy_threshold: 2, unhealthy_threshold: 2, expected_status_min: 200, expected_status_max: 399, host: '' };
@@ -46,19 +47,62 @@ describe('active health checks', () => {
     status = 200;
     const state = new BackendState('p/x', 'p', url.href);
     const events: string[] = [];
-    const checker = new ActiveHealthChecker({ onTransition: (_s, healthy, reason) => events.push(`${healthy}: ${reason}`), random: () => 0.5 });
+    const clock = new ManualClock();
+    const checker = new ActiveHealthChecker({ onTransition: (_s, healthy, reason) => events.push(`${healthy}: ${reason}`), random: () => 0.5, clock });
+    /** Fires the next probe and waits until it is recorded (the checker then sets the next timer). */
+    const probe = async () => {
+      const before = clock.scheduled;
+      assert.ok(clock.fireNext(), 'a probe is scheduled');
+      await waitFor('the probe to be recorded', () => clock.scheduled > before);
+    };
     try {
       checker.update([{ name: 'p', spec: base, backends: [{ state, url }] }]);
-      await new Promise((r) => setTimeout(r, 200));
-      assert.equal(state.isHealthy(Date.now()), true);
-      assert.deepEqual(events, []);
+      for (let i = 0; i < 4; i++) await probe();
+      assert.equal(state.isHealthy(clock.now()), true);
+      assert.deepEqual(events, [], 'passing probes report nothing');
       status = 500;
-      await waitFor('the backend to be marked unhealthy', () => !state.activeHealthy);
+      await probe();
+      assert.equal(state.activeHealthy, true, 'one failure is below `fall`');
+      await probe();
+      assert.equal(state.activeHealthy, false);
       assert.deepEqual(events, ['false: health check failed 2 times: GET /health answered 500']);
+      await probe();
+      assert.equal(events.length, 1, 'a further failure is not reported again');
       status = 200;
-      await waitFor('the backend to be marked healthy', () => state.activeHealthy);
+      await probe();
+      assert.equal(state.activeHealthy, false, 'one success is below `rise`');
+      await probe();
+      assert.equal(state.activeHealthy, true);
       assert.deepEqual(events.at(-1), 'true: health check passed 2 times');
+      await probe();
       assert.equal(events.length, 2);
+    } finally {
+      checker.stop();
+    }
+    assert.equal(clock.pending, 0, 'stop cancels the next probe');
+  });
+
+  it('waits the interval with ±10% jitter between probes, and the first probe within a second', async () => {
+    const clock = new ManualClock();
+    const draws = [0, 0, 0.99];
+    const checker = new ActiveHealthChecker({ onTransition: () => {}, random: () => draws.shift() ?? 0.5, clock });
+    const state = new BackendState('p/j', 'p', url.href);
+    try {
+      const start = clock.now();
+      checker.update([{ name: 'p', spec: { ...base, interval_ms: 5000 }, backends: [{ state, url }] }]);
+      const fireAndWait = async () => {
+        const before = clock.scheduled;
+        clock.fireNext();
+        await waitFor('the probe to be recorded', () => clock.scheduled > before);
+      };
+      await fireAndWait();
+      assert.equal(clock.now() - start, 0, 'random 0: the first probe at once');
+      const t1 = clock.now();
+      await fireAndWait();
+      assert.equal(clock.now() - t1, 4500, 'random 0: interval × 0.9');
+      const t2 = clock.now();
+      await fireAndWait();
+      assert.equal(clock.now() - t2, 5490, 'random 0.99: interval × 1.098');
     } finally {
       checker.stop();
     }

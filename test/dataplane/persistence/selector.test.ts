@@ -5,6 +5,7 @@ import type { PersistenceSpec } from '../../../proto/index.js';
 import type { Balancer, BalancerTarget, PickContext } from '../../../dataplane/balancers/balancer.js';
 import { StickyCookie } from '../../../dataplane/persistence/cookie.js';
 import { createSelector, type SelectRequest } from '../../../dataplane/persistence/selector.js';
+import { pickContext } from '../../kit/balancing.js';
 
 interface Target extends BalancerTarget {
   readonly id: string;
@@ -46,9 +47,8 @@ function hashing(list: readonly Target[]): Balancer<Target> {
   };
 }
 
-function ctxWith(available: (t: Target) => boolean = () => true): PickContext<Target> {
-  return { isAvailable: available, load: () => 0 };
-}
+/** The kit's pick context, available by predicate. */
+const ctxWith = (available: (t: Target) => boolean = () => true): PickContext<Target> => pickContext<Target>({ available });
 
 function request(headers: IncomingHttpHeaders = {}, extra: Partial<SelectRequest> = {}): SelectRequest {
   return { path: '/', query: '', headers, clientIp: '198.51.100.1', secure: false, ...extra };
