@@ -38,7 +38,12 @@ COPY --from=build /app/proto/golb ./proto/golb
 COPY --from=build /app/conf ./conf
 RUN chmod 0755 bin/*.js \
  && ln -s /app/bin/golb.js /usr/local/bin/golb \
- && ln -s /app/bin/run.js /usr/local/bin/golbctl
+ && ln -s /app/bin/run.js /usr/local/bin/golbctl \
+ && mkdir -p /var/cache/golb \
+ && chown 1000:1000 /var/cache/golb \
+ && chmod 0700 /var/cache/golb
+# /var/cache/golb: the one writable place, for a data plane's --cache-dir (mount a volume there:
+# a new volume takes over this directory's owner, so the golb user can write to it).
 # The `node` user of the base image, by number so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 # 8080 traffic (data plane), 8081 admin HTTP (control plane API, data plane /ready /live),
