@@ -38,7 +38,13 @@ COPY --from=build /app/proto/golb ./proto/golb
 COPY --from=build /app/conf ./conf
 RUN chmod 0755 bin/*.js \
  && ln -s /app/bin/golb.js /usr/local/bin/golb \
- && ln -s /app/bin/run.js /usr/local/bin/golbctl
+ && ln -s /app/bin/run.js /usr/local/bin/golbctl \
+ && mkdir -p /var/cache/golb /var/lib/golb \
+ && chown 1000:1000 /var/cache/golb /var/lib/golb \
+ && chmod 0700 /var/cache/golb /var/lib/golb
+# The only places golb writes: /var/cache/golb for a data plane's --cache-dir, /var/lib/golb for a
+# control plane's --state-dir. Mount a volume there: a new volume takes over the directory's
+# owner, so the golb user can write to it.
 # The `node` user of the base image, by number so Kubernetes' runAsNonRoot can verify it.
 USER 1000:1000
 # 8080 traffic (data plane), 8081 admin HTTP (control plane API, data plane /ready /live),

@@ -41,10 +41,10 @@ interface Service {
   container_name?: string;
   hostname?: string;
   depends_on?: string[] | Record<string, unknown>;
-  healthcheck?: unknown;
+  healthcheck?: { test?: string[] | string };
 }
 
-const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service> };
+const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
 const services = compose.services;
 const dockerfile = parseDockerfile();
 const image = imageCommand(dockerfile);
@@ -77,7 +77,13 @@ function portsOf(s: Service): PortMapping[] {
   });
 }
 
-const golb = Object.entries(services).map(([name, s]) => ({ name, s, inv: parseInvocation(argvOf(s)) }));
+/** Services running the golb image (etcd runs its own). */
+const golb = Object.entries(services)
+  .filter(([, s]) => s.image === IMAGE || s.build !== undefined)
+  .map(([name, s]) => ({ name, s, inv: parseInvocation(argvOf(s)) }));
+const etcd = Object.entries(services).filter(([, s]) => /(^|\/)etcd(:|$)/.test(s.image ?? ''));
+const requiredVars = (s: Service) => new Set([...envOfService(s)].filter(([, v]) => /^\$\{[A-Z_]+:\?/.test(v)).map(([k]) => k));
+const grpcAddress = (x: (typeof golb)[number]) => `${x.name}:${listenersOf(x.inv).find((l) => l.kind === 'grpc')!.port}`;
 const byRole = (role: Invocation['role']) => golb.filter((x) => x.inv.role === role);
 
 describe('docker-compose.yml', () => {
@@ -85,7 +91,7 @@ describe('docker-compose.yml', () => {
     const probe = spawnSync('docker-compose', ['version'], { encoding: 'utf8' });
     assert.ok(!probe.error && probe.status === 0, 'docker-compose is not installed (apt-get install docker-compose; .ci/run does)');
     // The token is a required variable (no value is committed); any value lets compose resolve the file.
-    const env = { ...process.env, GOLB_TOKEN: 'any-token-for-config' };
+    const env = { ...process.env, GOLB_TOKEN: 'any-token-for-config', GOLB_COOKIE_SECRET: 'any-secret-for-config' };
     const out = execFileSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
     const resolved = parse(out) as { services: Record<string, Service> };
     assert.deepEqual(Object.keys(resolved.services).sort(), Object.keys(services).sort(), 'docker-compose sees the same services');
@@ -96,8 +102,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs one control plane, scalable data planes and three demo backends, all from the one image', () => {
-    assert.equal(byRole('controlplane').length, 1, 'one control plane service');
+  it('runs etcd, two control planes, scalable data planes and three demo backends, golb all from the one image', () => {
+    assert.equal(etcd.length, 1, 'one etcd service');
+    assert.equal(golb.length + etcd.length, Object.keys(services).length, 'every other service runs the golb image');
+    assert.ok(byRole('controlplane').length >= 2, 'two control-plane replicas');
     assert.equal(byRole('dataplane').length, 1, 'one data plane service (scaled with --scale)');
     assert.equal(byRole('demo-backend').length, 3, 'three demo backends');
     for (const { name, s } of golb) {
@@ -109,16 +117,65 @@ describe('docker-compose.yml', () => {
   });
 
   it('refuses to start without a token: management ports beyond loopback get one from a required variable', () => {
-    const unset = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GOLB_TOKEN: '' } });
+    const unset = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GOLB_TOKEN: '', GOLB_COOKIE_SECRET: 'set' } });
     assert.notEqual(unset.status, 0, 'docker-compose config must fail while GOLB_TOKEN is unset');
     assert.match(unset.stderr, /set GOLB_TOKEN/);
     for (const { name, s, inv } of golb) {
       if (inv.program !== 'golb') continue;
       assert.ok(!inv.flags.has('insecure'), `${name}: --insecure`);
-      const required = new Set([...envOfService(s)].filter(([, v]) => /^\$\{[A-Z_]+:\?/.test(v)).map(([k]) => k));
+      assert.ok(!inv.flags.has('token'), `${name}: a --token on the command line would be committed`);
+      const required = requiredVars(s);
       assert.deepEqual(managementRefusals(inv, required), [], name);
       if (inv.role === 'dataplane') assert.ok(required.has('GOLB_TOKEN'), `${name}: the data planes need the token too`);
     }
+  });
+
+  it('refuses to start without a shared cookie secret: every control plane takes it from one required variable', () => {
+    const unset = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GOLB_TOKEN: 'set', GOLB_COOKIE_SECRET: '' } });
+    assert.notEqual(unset.status, 0, 'docker-compose config must fail while GOLB_COOKIE_SECRET is unset');
+    assert.match(unset.stderr, /set GOLB_COOKIE_SECRET/);
+    for (const { name, s } of byRole('controlplane')) {
+      assert.ok(requiredVars(s).has('GOLB_COOKIE_SECRET'), `${name}: GOLB_COOKIE_SECRET from \${GOLB_COOKIE_SECRET:?...}`);
+    }
+    // Nor is a secret committed anywhere else in the file.
+    for (const [name, s] of Object.entries(services)) {
+      for (const [k, v] of Object.entries(Array.isArray(s.environment) ? {} : (s.environment ?? {}))) {
+        if (/TOKEN|SECRET/.test(k)) assert.match(String(v), /^\$\{[A-Z_]+:\?/, `${name}: ${k} has a committed value`);
+      }
+    }
+  });
+
+  it('keeps the control planes\' state in etcd, which only the compose network reaches', () => {
+    const [etcdName, e] = etcd[0]!;
+    assert.match(e.image!, /^gcr\.io\/etcd-development\/etcd:v3\.5\.\d+$/, 'the official image, pinned to a v3.5 release');
+    assert.equal(e.ports, undefined, `${etcdName}: not published on the host`);
+    const args = [...(list(e.entrypoint) ?? []), ...(list(e.command) ?? [])].map(String);
+    const flag = (n: string) => args.find((a) => a.startsWith(`--${n}=`))?.slice(n.length + 3);
+    assert.ok(flag('listen-client-urls')?.split(',').includes('http://0.0.0.0:2379'), 'clients on 0.0.0.0:2379 inside the network');
+    const dataDir = flag('data-dir');
+    assert.ok(dataDir, '--data-dir');
+    const volume = (e.volumes ?? []).map((v) => (typeof v === 'string' ? { source: v.split(':')[0]!, target: v.split(':')[1] } : v)).find((v) => v.target === dataDir);
+    assert.ok(volume && compose.volumes && volume.source in compose.volumes, `${dataDir} is a named volume`);
+    assert.ok(e.healthcheck?.test, `${etcdName}: a health check, so the control planes start after it`);
+    const cps = byRole('controlplane');
+    assert.ok(cps.length >= 2, 'two control-plane replicas');
+    for (const { name, s, inv } of cps) {
+      assert.equal(inv.flags.get('store'), `etcd://${etcdName}:2379`, `${name}: --store`);
+      assert.ok(!inv.flags.has('state-dir'), `${name}: the state is in etcd, not a directory`);
+      const deps = Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
+      assert.ok(deps.includes(etcdName), `${name} starts after ${etcdName}`);
+    }
+  });
+
+  it('publishes each control plane replica on its own host ports: admin 8081, 8082...; gRPC on loopback 50051, 50052...', () => {
+    const cps = byRole('controlplane');
+    cps.forEach(({ name, s, inv }, i) => {
+      const ports = portsOf(s);
+      const admin = listenersOf(inv).find((l) => l.kind === 'admin')!;
+      const grpc = listenersOf(inv).find((l) => l.kind === 'grpc')!;
+      assert.ok(ports.some((p) => p.target === admin.port && p.published === String(8081 + i) && p.hostIp === undefined), `${name}: admin on host ${8081 + i}`);
+      assert.ok(ports.some((p) => p.target === grpc.port && p.published === String(50051 + i) && p.hostIp === '127.0.0.1'), `${name}: gRPC on 127.0.0.1:${50051 + i}`);
+    });
   });
 
   it('passes only flags the launcher accepts', () => {
@@ -134,11 +191,7 @@ describe('docker-compose.yml', () => {
         assert.ok(reachableFromOutside(l.address), `${name}: port ${p.target} is published, but ${l.addressFlag} is ${l.address}`);
       }
     }
-    const cp = byRole('controlplane')[0]!;
-    const ports = portsOf(cp.s);
-    const admin = listenersOf(cp.inv).find((l) => l.kind === 'admin')!;
-    assert.equal(admin.port, 8081);
-    assert.ok(ports.some((p) => p.target === 8081 && p.published === '8081'), 'admin API on host port 8081');
+    for (const cp of byRole('controlplane')) assert.equal(listenersOf(cp.inv).find((l) => l.kind === 'admin')!.port, 8081);
     const dp = byRole('dataplane')[0]!;
     const traffic = listenersOf(dp.inv).find((l) => l.kind === 'traffic')!;
     assert.equal(traffic.port, 8080);
@@ -149,6 +202,11 @@ describe('docker-compose.yml', () => {
     const { name, s } = byRole('dataplane')[0]!;
     assert.equal(s.container_name, undefined, `${name}: container_name would stop --scale`);
     assert.equal(s.hostname, undefined, `${name}: every replica needs its own hostname`);
+    // pid 1 in every container names the same temp file: replicas must not share a cache dir.
+    const cacheDir = byRole('dataplane')[0]!.inv.flags.get('cache-dir');
+    assert.ok(cacheDir, `${name}: --cache-dir, so it serves its last config when no control plane answers`);
+    const mount = (s.volumes ?? []).find((v) => (typeof v === 'string' ? v === cacheDir : v.target === cacheDir && v.type === 'volume' && !v.source));
+    assert.ok(mount, `${name}: --cache-dir ${cacheDir} is an anonymous volume (one per replica)`);
     for (const p of portsOf(s)) {
       if (p.published === undefined) continue;
       const [lo, hi] = p.published.split('-').map(Number);
@@ -156,20 +214,31 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('points every data plane at the control plane by service name and gRPC port', () => {
-    const cp = byRole('controlplane')[0]!;
-    const grpc = listenersOf(cp.inv).find((l) => l.kind === 'grpc')!;
-    assert.ok(reachableFromOutside(grpc.address), `control plane gRPC must listen beyond loopback (--listen is ${grpc.address})`);
+  it('points every data plane at every control plane replica by service name and gRPC port', () => {
+    const cps = byRole('controlplane');
+    for (const cp of cps) {
+      const grpc = listenersOf(cp.inv).find((l) => l.kind === 'grpc')!;
+      assert.ok(reachableFromOutside(grpc.address), `${cp.name}: gRPC must listen beyond loopback (--listen is ${grpc.address})`);
+    }
     for (const { name, inv, s } of byRole('dataplane')) {
-      const target = inv.flags.get('control-plane');
-      assert.equal(target, `${cp.name}:${grpc.port}`, `${name}: --control-plane`);
+      const targets = (inv.flags.get('control-plane') ?? '').split(',');
+      assert.deepEqual([...targets].sort(), cps.map(grpcAddress).sort(), `${name}: --control-plane lists every replica`);
       const deps = Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
-      assert.ok(deps.includes(cp.name), `${name} starts after ${cp.name}`);
+      for (const cp of cps) assert.ok(deps.includes(cp.name), `${name} starts after ${cp.name}`);
+    }
+  });
+
+  it('gives every control plane replica the same command line and config', () => {
+    const [first, ...others] = byRole('controlplane');
+    for (const cp of others) {
+      assert.deepEqual(argvOf(cp.s), argvOf(first!.s), `${cp.name} runs like ${first!.name}`);
+      assert.deepEqual(cp.s.volumes, first!.s.volumes, `${cp.name}: mounts`);
+      assert.deepEqual([...envOfService(cp.s)], [...envOfService(first!.s)], `${cp.name}: environment`);
     }
   });
 
   it('mounts the config from conf/ and it loads, naming the demo backends by service name with weights 5:3:1', () => {
-    const cp = byRole('controlplane')[0]!;
+    const cp = byRole('controlplane')[0]!; // the replicas run alike (checked above)
     const configPath = cp.inv.flags.get('config');
     assert.ok(configPath, 'the control plane is given --config');
     const mount = (cp.s.volumes ?? [])

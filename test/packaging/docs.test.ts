@@ -37,7 +37,7 @@ const manifests = readdirSync(join(ROOT, 'deploy/kubernetes'))
   .filter((f) => /\.ya?ml$/.test(f))
   .flatMap((f) => parseAllDocuments(read(`deploy/kubernetes/${f}`)).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec?: any } | null))
   .filter((m): m is NonNullable<typeof m> => m !== null);
-const KIND: Record<string, string> = { deploy: 'Deployment', deployment: 'Deployment', svc: 'Service', service: 'Service', configmap: 'ConfigMap', cm: 'ConfigMap', hpa: 'HorizontalPodAutoscaler' };
+const KIND: Record<string, string> = { statefulset: 'StatefulSet', sts: 'StatefulSet', deploy: 'Deployment', deployment: 'Deployment', svc: 'Service', service: 'Service', configmap: 'ConfigMap', cm: 'ConfigMap', hpa: 'HorizontalPodAutoscaler' };
 const object = (kind: string, name: string) => manifests.find((m) => m.kind === kind && m.metadata.name === name);
 const composePorts = (service: string) =>
   (compose.services[service]?.ports ?? []).map((p) => Number(String(p).replace(/\/tcp$/, '').split(':').at(-1)));
@@ -81,7 +81,7 @@ function checkCompose(c: Command, args: string[]): void {
       return;
     }
     case 'kill':
-      assert.equal(rest[1], '-s');
+      if (rest[1] !== '-s') return isService(rest[1]); // SIGKILL: a crash, on purpose
       assert.ok(['SIGHUP', 'SIGTERM', 'SIGINT'].includes(rest[2]!), `${where}: golb handles ${rest[2]}? no`);
       isService(rest[3]);
       return;
@@ -92,6 +92,7 @@ function checkCompose(c: Command, args: string[]): void {
       return;
     }
     case 'logs':
+    case 'start':
     case 'stop':
     case 'restart':
       for (const s of rest.slice(1).filter((w) => !w.startsWith('-'))) isService(s);
@@ -111,7 +112,7 @@ function checkKubectl(c: Command): void {
   const dash = w.indexOf('--');
   const own = dash < 0 ? w : w.slice(0, dash);
   for (const token of own) {
-    const m = /^(deploy|deployment|svc|service|configmap|cm|hpa)\/([a-z0-9-]+)$/.exec(token);
+    const m = /^(statefulset|sts|deploy|deployment|svc|service|configmap|cm|hpa)\/([a-z0-9-]+)$/.exec(token);
     if (m) assert.ok(object(KIND[m[1]!]!, m[2]!), `${where}: no ${KIND[m[1]!]} ${m[2]}`);
   }
   if (own[0] === 'apply' || own[0] === 'delete') {
@@ -186,13 +187,17 @@ describe('commands in the deployment docs', () => {
         }
         case 'curl': {
           const url = new URL(`http://${rest.find((x) => x.startsWith('localhost:'))}`);
-          if (url.port === '8081') assert.ok(SERVED_PATHS['controlplane:admin']!.includes(url.pathname), `${where}: ${url.pathname} is not an admin endpoint`);
+          // 8081, 8082...: the control plane replicas' admin ports as docker-compose.yml publishes them.
+          const adminPorts = Object.entries(compose.services)
+            .filter(([, svc]) => svc.command?.[0] === 'controlplane')
+            .flatMap(([name]) => (compose.services[name]!.ports ?? []).map((p) => String(p).split(':')).filter((p) => p.at(-1) === '8081').map((p) => p.at(-2)));
+          if (url.port === '8081' || adminPorts.includes(url.port)) assert.ok(SERVED_PATHS['controlplane:admin']!.includes(url.pathname), `${where}: ${url.pathname} is not an admin endpoint`);
           else assert.equal(url.port, '8080', `${where}: traffic goes to 8080`);
           break;
         }
         case 'export':
           // Only the token variables the launcher and golbctl read; never a literal value.
-          assert.match(rest[0] ?? '', /^GOLB_(TOKEN|ADMIN_TOKEN|DATAPLANE_TOKEN)=(\.\.\.|\$\(openssl rand -hex \d+\))$/, where);
+          assert.match(rest.join(' '), /^GOLB_(TOKEN|ADMIN_TOKEN|DATAPLANE_TOKEN|COOKIE_SECRET)=(\.\.\.|\$\(openssl rand -hex \d+\))$/, where);
           break;
         case 'kind':
         case 'minikube':

@@ -32,7 +32,7 @@ interface Container {
 }
 interface PodSpec {
   containers: Container[];
-  volumes?: Array<{ name: string; configMap?: { name: string; items?: Array<{ key: string; path: string }> } }>;
+  volumes?: Array<{ name: string; configMap?: { name: string; items?: Array<{ key: string; path: string }> }; emptyDir?: Record<string, unknown> }>;
   terminationGracePeriodSeconds?: number;
   securityContext?: { runAsNonRoot?: boolean; runAsUser?: number };
 }
@@ -83,6 +83,22 @@ const workloads: Workload[] = ofKind('Deployment').flatMap((d) => {
 });
 const byRole = (role: Invocation['role']) => workloads.filter((w) => w.inv.role === role);
 
+/** The etcd the control planes keep their state in (etcd.yaml). */
+const etcdSets = ofKind('StatefulSet').filter((m) => (m.spec!.template.spec as PodSpec).containers.some((c) => /(^|\/)etcd:/.test(c.image)));
+const etcdContainer = (m: Manifest) => (m.spec!.template.spec as PodSpec).containers.find((c) => /(^|\/)etcd:/.test(c.image))!;
+/** `--flag=value` of an etcd command line, $(VAR) left as is. */
+const etcdFlag = (c: Container, name: string) => c.args?.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+/** Names of a container's env variables that come from a Secret key the pod cannot start without. */
+function requiredSecretEnv(c: Container): Map<string, { name: string; key: string }> {
+  const out = new Map<string, { name: string; key: string }>();
+  for (const e of c.env ?? []) {
+    const ref = (e.valueFrom as { secretKeyRef?: { name: string; key: string; optional?: boolean } } | undefined)?.secretKeyRef;
+    if (ref && ref.optional !== true) out.set(e.name, ref);
+  }
+  return out;
+}
+
 /** The listener behind a container port given by name or number. */
 function listenerFor(w: Workload, port: number | string): Listener | undefined {
   const number = typeof port === 'number' ? port : w.container.ports?.find((p) => p.name === port)?.containerPort;
@@ -117,7 +133,7 @@ describe('deploy/kubernetes', () => {
     for (const m of manifests) {
       assert.ok(m.apiVersion && m.kind && m.metadata?.name, `${m.__file}: ${JSON.stringify(m).slice(0, 80)}`);
     }
-    for (const kind of ['Deployment', 'Service', 'ConfigMap', 'HorizontalPodAutoscaler']) assert.ok(ofKind(kind).length > 0, `a ${kind}`);
+    for (const kind of ['Deployment', 'StatefulSet', 'Service', 'ConfigMap', 'HorizontalPodAutoscaler', 'PodDisruptionBudget']) assert.ok(ofKind(kind).length > 0, `a ${kind}`);
     assert.ok(exists(`${DIR}/README.md`));
   });
 
@@ -165,6 +181,18 @@ describe('deploy/kubernetes', () => {
 
   it('routes every Service to a port that listens beyond loopback', () => {
     for (const svc of ofKind('Service')) {
+      const set = etcdSets.find((m) => selects(svc.spec!.selector, m.spec!.template.metadata.labels));
+      if (set) {
+        const c = etcdContainer(set);
+        for (const p of svc.spec!.ports as Array<{ port: number; targetPort?: number | string }>) {
+          const target = p.targetPort ?? p.port;
+          const port = c.ports?.find((x) => x.name === target || x.containerPort === target)?.containerPort;
+          assert.ok(port, `Service ${svc.metadata.name} port ${p.port}: no such etcd container port`);
+          const listen = port === 2380 ? etcdFlag(c, 'listen-peer-urls') : etcdFlag(c, 'listen-client-urls');
+          assert.ok(listen?.split(',').some((u) => new URL(u).port === String(port) && reachableFromOutside(new URL(u).hostname)), `Service ${svc.metadata.name} → etcd ${port}, but it listens on ${listen}`);
+        }
+        continue;
+      }
       const targets = workloads.filter((w) => selects(svc.spec!.selector, w.deployment.spec!.template.metadata.labels));
       assert.equal(new Set(targets.map((t) => t.deployment)).size, 1, `Service ${svc.metadata.name} selects one Deployment`);
       for (const p of svc.spec!.ports as Array<{ port: number; targetPort?: number | string; name?: string }>) {
@@ -197,7 +225,10 @@ describe('deploy/kubernetes', () => {
   it('runs at least two data planes that find the control plane through its Service', () => {
     const dp = byRole('dataplane')[0]!;
     assert.ok(dp.deployment.spec!.replicas >= 2, `replicas ${dp.deployment.spec!.replicas}`);
-    const [host, port] = (dp.inv.flags.get('control-plane') ?? '').split(':');
+    // One Service address reaches every replica: a broken stream reconnects to a live one.
+    const targets = (dp.inv.flags.get('control-plane') ?? '').split(',');
+    assert.equal(targets.length, 1, 'the Service, not pod addresses (pods of a Deployment have no stable names)');
+    const [host, port] = targets[0]!.split(':');
     const svc = ofKind('Service').find((s) => s.metadata.name === host);
     assert.ok(svc, `--control-plane ${host}: no Service of that name`);
     const sp = (svc.spec!.ports as Array<{ port: number; targetPort?: number | string }>).find((p) => p.port === Number(port));
@@ -205,6 +236,77 @@ describe('deploy/kubernetes', () => {
     const cp = byRole('controlplane')[0]!;
     assert.ok(selects(svc.spec!.selector, cp.deployment.spec!.template.metadata.labels), `Service ${host} selects the control plane`);
     assert.equal(listenerFor(cp, sp.targetPort ?? sp.port)?.kind, 'grpc', `Service ${host}:${port} reaches the control plane's gRPC port`);
+  });
+
+  it('runs two or more control planes on etcd, one at a time in a rollout, with a disruption budget', () => {
+    const cp = byRole('controlplane')[0]!;
+    const spec = cp.deployment.spec!;
+    assert.ok(spec.replicas >= 2, `control plane replicas ${spec.replicas}`);
+    assert.equal(spec.strategy?.type, 'RollingUpdate');
+    assert.equal(spec.strategy?.rollingUpdate?.maxUnavailable, 0, 'a new replica is ready before an old one goes');
+    assert.ok(!cp.inv.flags.has('state-dir'), 'no state dir: the replicas share etcd');
+    const store = cp.inv.flags.get('store') ?? '';
+    assert.match(store, /^etcd:\/\//, '--store etcd://...');
+    for (const member of store.slice('etcd://'.length).split(',')) {
+      const [host, port] = member.split(':');
+      const svc = ofKind('Service').find((s) => s.metadata.name === host);
+      assert.ok(svc, `--store ${member}: no Service ${host}`);
+      assert.ok(etcdSets.some((m) => selects(svc.spec!.selector, m.spec!.template.metadata.labels)), `Service ${host} selects the etcd StatefulSet`);
+      assert.ok((svc.spec!.ports as Array<{ port: number }>).some((p) => p.port === Number(port)), `Service ${host} has port ${port}`);
+    }
+    const pdb = ofKind('PodDisruptionBudget').find((p) => selects(p.spec!.selector.matchLabels, cp.deployment.spec!.template.metadata.labels));
+    assert.ok(pdb, 'a PodDisruptionBudget covers the control plane');
+    assert.ok(pdb.spec!.minAvailable >= 1 && pdb.spec!.minAvailable < spec.replicas, `minAvailable ${pdb.spec!.minAvailable} of ${spec.replicas}`);
+  });
+
+  it('runs a small etcd: one member of the pinned official image, its data on a PVC, reachable only inside the cluster', () => {
+    assert.equal(etcdSets.length, 1, 'one etcd StatefulSet');
+    const set = etcdSets[0]!;
+    assert.equal(set.spec!.replicas, 1);
+    const c = etcdContainer(set);
+    assert.match(c.image, /^gcr\.io\/etcd-development\/etcd:v3\.5\.\d+$/, 'the official image, pinned to a v3.5 release');
+    assert.equal((set.spec!.template.spec as PodSpec).securityContext?.runAsNonRoot, true);
+    const svc = ofKind('Service').find((s) => s.metadata.name === set.spec!.serviceName);
+    assert.ok(svc, `serviceName ${set.spec!.serviceName} is a Service`);
+    assert.equal(svc.spec!.clusterIP, 'None', 'headless, as a StatefulSet needs');
+    for (const s of ofKind('Service').filter((x) => selects(x.spec!.selector, set.spec!.template.metadata.labels))) {
+      assert.ok(!s.spec!.type || s.spec!.type === 'ClusterIP', `Service ${s.metadata.name}: type ${s.spec!.type} would publish etcd outside the cluster`);
+    }
+    const dataDir = etcdFlag(c, 'data-dir');
+    assert.ok(dataDir, '--data-dir');
+    const claims = (set.spec!.volumeClaimTemplates as Array<{ metadata: { name: string } }>).map((v) => v.metadata.name);
+    const mount = c.volumeMounts?.find((m) => dataDir === m.mountPath || dataDir.startsWith(`${m.mountPath}/`));
+    assert.ok(mount && claims.includes(mount.name), `--data-dir ${dataDir} is on a PersistentVolumeClaim`);
+    assert.ok(c.readinessProbe?.httpGet?.path.startsWith('/health'), 'readiness on /health');
+    assert.ok(c.livenessProbe?.httpGet?.path.startsWith('/health'), 'liveness on /health');
+    // $(POD_NAME) in the URLs comes from the container's env.
+    for (const a of c.args ?? []) for (const v of a.matchAll(/\$\(([A-Z_]+)\)/g)) assert.ok(c.env?.some((e) => e.name === v[1]), `etcd: $(${v[1]}) is not in its env`);
+  });
+
+  it('takes the token and the shared cookie secret from required keys of a Secret that is not committed', () => {
+    assert.equal(ofKind('Secret').length, 0, 'no Secret with values in the repository');
+    const cp = byRole('controlplane')[0]!;
+    const cpSecrets = requiredSecretEnv(cp.container);
+    assert.deepEqual(cpSecrets.get('GOLB_TOKEN'), { name: 'golb-secrets', key: 'token' });
+    assert.deepEqual(cpSecrets.get('GOLB_COOKIE_SECRET'), { name: 'golb-secrets', key: 'cookie-secret' }, 'every replica signs cookies with the same secret');
+    assert.deepEqual(requiredSecretEnv(byRole('dataplane')[0]!.container).get('GOLB_TOKEN'), { name: 'golb-secrets', key: 'token' });
+    for (const w of workloads) {
+      for (const e of w.container.env ?? []) {
+        if (/TOKEN|SECRET/.test(e.name)) assert.equal(e.value, undefined, `${w.deployment.metadata.name}: ${e.name} has a committed value`);
+      }
+      for (const a of w.container.args ?? []) assert.doesNotMatch(a, /^--(token|admin-token|dataplane-token)\b/, `${w.deployment.metadata.name}: a token on the command line`);
+    }
+    const readme = read(`${DIR}/README.md`);
+    assert.match(readme, /kubectl create secret generic golb-secrets[^`]*--from-literal=token=[^`]*--from-literal=cookie-secret=/, 'README.md shows how to create both keys');
+  });
+
+  it('keeps each data plane\'s last good config in --cache-dir on an emptyDir', () => {
+    const dp = byRole('dataplane')[0]!;
+    const dir = dp.inv.flags.get('cache-dir');
+    assert.ok(dir, '--cache-dir');
+    const mount = dp.container.volumeMounts?.find((m) => m.mountPath === dir);
+    assert.ok(mount, `${dir} is a volume mount (the root file system is read-only)`);
+    assert.ok(dp.pod.volumes?.find((v) => v.name === mount.name)?.emptyDir, `${mount.name} is an emptyDir`);
   });
 
   it('matches preStop and terminationGracePeriodSeconds to the shutdown timeout', () => {

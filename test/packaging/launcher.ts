@@ -46,10 +46,11 @@ export function helpText(role: Role): string {
 /** Every flag a role's --help mentions, whether it takes a value, and its documented default. */
 export function flagsOf(role: Role): Map<string, FlagSpec> {
   const flags = new Map<string, FlagSpec>();
+  // A value is named in capitals, maybe after a scheme: `--store etcd://HOST:PORT`.
   for (const line of helpText(role).split('\n')) {
     const def = /\(default:? ([^;)]+)/.exec(line)?.[1]?.trim();
     let first = true;
-    for (const m of line.matchAll(/--(\[no-\])?([a-z][a-z0-9-]*)(\[=[A-Z]+\])?(?:[ =]([A-Z][A-Z:]*)\b)?/g)) {
+    for (const m of line.matchAll(/--(\[no-\])?([a-z][a-z0-9-]*)(\[=[A-Z]+\])?(?:[ =]((?:[a-z]+:\/\/)?[A-Z][A-Z:]*)\b)?/g)) {
       const [, negatable, name, optionalValue, valueName] = m;
       const names = negatable ? [name!, `no-${name}`] : [name!];
       for (const n of names) {
