@@ -180,6 +180,7 @@ export class ProxyHandler {
     // other can (see retry-policy.ts).
     let sameOnce: Backend | undefined;
 
+    // Bounded: decide() gives up after 1 + retries attempts, and every failed backend is marked tried.
     for (let n = 0; ; n++) {
       let backend = attempts.choose(target, p.select);
       if (!backend.target && sameOnce) {
@@ -233,7 +234,7 @@ export class ProxyHandler {
         if (decision.status !== undefined) sendError(res, decision.status, decision.message ?? '', {}, p.requestId);
         return;
       }
-      lastFailure = { status: decision.status!, message: decision.message! };
+      lastFailure = { status: decision.status, message: decision.message };
       if (decision.action === 'retry-same') sameOnce = b;
     }
     if (lastFailure) {

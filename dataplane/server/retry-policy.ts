@@ -33,11 +33,9 @@ export type FailedAttempt = Exclude<ForwardResult, { outcome: 'responded' }>;
  *   client left, or the engine already broke a started response).
  * On a retry `status`/`message` are what the client gets if no later attempt answers.
  */
-export interface RetryDecision {
-  action: 'retry-elsewhere' | 'retry-same' | 'give-up';
-  status?: number;
-  message?: string;
-}
+export type RetryDecision =
+  | { action: 'retry-elsewhere' | 'retry-same'; status: number; message: string }
+  | { action: 'give-up'; status?: number; message?: string };
 
 /**
  * Decides after attempt number `attempt` (0 for the first) failed. Up to `1 + retries` attempts:
