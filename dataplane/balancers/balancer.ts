@@ -1,5 +1,18 @@
 // The balancer contract: a read-only choice over one pool's backends, rebuilt per snapshot.
 // A balancer never sees health or admin state; it asks `isAvailable` and skips what is not.
+//
+// Why `isAvailable` is passed in rather than the caller filtering the algorithm's candidates (the
+// shape Pingora's selection takes: the algorithm yields backends, the caller keeps the first usable
+// one): the predicate already keeps health out of the algorithm — it learns only "not now", never
+// why (unhealthy, ejected, draining, at its limit, already tried) — and where a backend is skipped
+// is part of an algorithm's semantics. Smooth weighted round robin lets an unavailable backend sit
+// the round out: its running total does not grow and the round's total weight excludes it (5:1:1
+// over a, b, c with b down gives a a a c a a, repeating, and b resumes with its old total).
+// Yielding candidates would run b's total through rounds it could not serve, changing what a and
+// c get and the sequence b resumes with; power-of-two would spend its two samples on backends that
+// cannot take the request. So each algorithm asks the predicate where its pick sequence needs it,
+// and the contract suite (test/dataplane/balancers/contract.test.ts) holds all seven to "never an
+// unavailable one".
 
 /** Stable backend identity (derived from pool + URL by the control plane), never a list index. */
 export type BackendId = string;

@@ -1,6 +1,6 @@
 // The forwarding contract: one attempt to carry a request (or a WebSocket upgrade) to one backend.
-// Outcomes are values the proxy handler maps to statuses, retries and passive health; an engine
-// never throws for a network fault.
+// Outcomes are values: server/retry-policy.ts decides retries and the client's status from them,
+// the proxy handler feeds them to passive health; an engine never throws for a network fault.
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
@@ -33,7 +33,7 @@ export type FailureClass = 'timeout' | 'reset' | 'protocol' | 'connect-timeout';
 export type ForwardResult =
   /** The backend's response reached the client completely. */
   | { outcome: 'responded'; status: number; bytesIn: number; bytesOut: number }
-  /** Nothing reached the backend: safe to retry anything elsewhere. */
+  /** Nothing reached the backend (retry-policy.ts retries any method elsewhere). */
   | { outcome: 'connect-failed'; error: string }
   /**
    * The exchange broke. `requestSent`: the backend may have seen the request. `responseStarted`:
@@ -68,7 +68,7 @@ export interface Tunnel {
 
 export type UpgradeResult =
   | { outcome: 'connected'; tunnel: Tunnel }
-  /** The backend could not be reached or did not complete the handshake: try another. */
+  /** The backend could not be reached or did not complete the handshake (retry-policy.ts: try another). */
   | { outcome: 'connect-failed'; error: string }
   /** The backend answered the handshake with a non-101 status; relayed to the client. */
   | { outcome: 'rejected'; status: number }

@@ -7,6 +7,7 @@ import { TrustedProxies } from '../persistence/client-ip.js';
 import { Router, type RouteEntry } from '../routing/router.js';
 import { Pool, type PoolSelector } from '../pools/pool.js';
 import type { BackendState } from '../pools/backend-state.js';
+import { DEFAULT_LIMITS, DEFAULT_TIMEOUTS } from './defaults.js';
 
 /** What a route resolves to: a pool and the selector to use in it. */
 export interface RouteTarget {
@@ -23,15 +24,6 @@ export interface RuntimeOptions {
   rejectRegexContaining?: string;
 }
 
-const DEFAULT_TIMEOUTS: TimeoutsSpec = { connect_ms: 5000, response_ms: 60000, idle_ms: 60000, websocket_idle_ms: 0, retries: 2 };
-/** What a field left at 0 by the control plane means. */
-export const DEFAULT_LIMITS: LimitsSpec = {
-  max_header_bytes: 16384, max_headers: 100, header_timeout_ms: 10000, request_timeout_ms: 60000,
-  keepalive_timeout_ms: 5000, shutdown_timeout_ms: 30000, drain_timeout_ms: 30000, max_body_bytes: '0',
-  max_connections: 10000, max_websockets: 10000, websocket_max_message_bytes: String(16 * 1024 * 1024),
-  underscores_in_headers: false, allow_trace: false,
-};
-
 export class Runtime {
   readonly snapshot: Snapshot;
   readonly version: string;
@@ -42,7 +34,7 @@ export class Runtime {
   readonly limits: LimitsSpec;
   /** `limits.max_body_bytes` as a number (the wire type is a 64-bit string); 0 = unlimited. */
   readonly maxBodyBytes: number;
-  /** Connection and WebSocket caps; 0 on the wire (a control plane that predates them) = the default. */
+  /** Connection and WebSocket caps; 0 on the wire (a control plane that predates them) = the default (defaults.ts). */
   readonly maxConnections: number;
   readonly maxWebSockets: number;
   readonly websocketMaxMessageBytes: number;

@@ -1,24 +1,24 @@
 // The data plane's request path: read the runtime once, route on the normalized path, choose a
-// backend through persistence + balancer, forward, and retry only where it is safe.
+// backend through persistence + balancer, forward, and retry as retry-policy.ts decides.
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { nanoid } from 'nanoid';
-import type { PickContext } from '../balancers/balancer.js';
 import type { ForwardEngine, Tunnel, UpgradeResult } from '../forward/engine.js';
 import { buildUpstreamHeaders } from '../forward/headers.js';
 import { checkClientHandshake } from '../forward/websocket-handshake.js';
 import { observePassive, passiveOutcomeOf, type PassiveOutcome } from '../health/passive.js';
 import { clientIp } from '../persistence/client-ip.js';
-import type { SelectRequest, Selection } from '../persistence/selector.js';
+import type { SelectRequest } from '../persistence/selector.js';
 import type { Backend } from '../pools/backend.js';
 import type { HealthListener } from '../pools/backend-state.js';
-import { isInPanic } from '../pools/panic-threshold.js';
 import type { Pool } from '../pools/pool.js';
 import type { Runtime, RouteTarget } from '../runtime/runtime.js';
 import type { TrafficStats } from '../stats/traffic-stats.js';
 import { sendContinue } from './expect-continue.js';
+import { RequestAttempts } from './request-attempts.js';
 import { readRequestTarget } from './request-target.js';
 import { ALLOWED_METHODS, sendError, sendRawError } from './responses.js';
+import { decide, isReplayable, maxUpgradeAttempts, type RetryRequest } from './retry-policy.js';
 
 export interface ProxyHandlerDeps {
   engine: ForwardEngine;
@@ -37,45 +37,6 @@ export interface ProxyHandlerDeps {
 }
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']);
-
-/**
- * One attempt's view of availability: who may take the request now, minus backends already tried.
- * In panic (the pool's panic threshold) health is ignored; admin state and limits are not.
- */
-class Attempt implements PickContext<Backend> {
-  readonly now = Date.now();
-  readonly panic: boolean;
-  key?: string;
-  tried: Backend[] | undefined;
-
-  constructor(pool: Pool) {
-    this.panic = isInPanic(pool.primaries, pool.backups, pool.spec.panic_threshold_percent, this.now);
-  }
-
-  isAvailable(b: Backend): boolean {
-    return b.acceptsNew(this.now, this.panic) && !this.wasTried(b);
-  }
-
-  load(b: Backend): number {
-    return b.state.load();
-  }
-
-  readonly acceptsSticky = (b: Backend): boolean => b.acceptsSticky(this.now, this.panic) && !this.wasTried(b);
-
-  wasTried(b: Backend): boolean {
-    return this.tried !== undefined && this.tried.includes(b);
-  }
-
-  markTried(b: Backend): void {
-    (this.tried ??= []).push(b);
-  }
-
-  unmarkTried(b: Backend): void {
-    if (this.tried) this.tried = this.tried.filter((x) => x !== b);
-  }
-}
-
 /** A request golb answers itself; `requestId` is echoed in the body and X-Request-Id. */
 interface Refusal {
   status: number;
@@ -211,24 +172,21 @@ export class ProxyHandler {
     const pool = target.pool;
     const maxBody = p.runtime.maxBodyBytes;
     if (maxBody > 0 && req.headers['transfer-encoding'] !== undefined) limitChunkedBody(req, res, maxBody);
-    const attempt = new Attempt(pool);
-    this.#notePanic(pool, attempt.panic);
-    const method = req.method ?? 'GET';
-    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
-    const replayable = IDEMPOTENT.has(method) && !hasBody;
-    const maxAttempts = 1 + target.timeouts.retries;
+    const attempts = new RequestAttempts(pool);
+    this.#notePanic(pool, attempts.panic);
+    const policy: RetryRequest = { replayable: isReplayable(req.method ?? 'GET', req.headers), timeouts: target.timeouts };
     let lastFailure: { status: number; message: string } | undefined;
-    // A replayable request whose connection was reset before any response (typically a pooled
-    // keep-alive connection the backend closed just as it was reused) may go to the same backend
-    // once more, on a fresh connection, when no other backend can take it.
-    let resetBackend: Backend | undefined;
+    // Set by a `retry-same` decision: the backend that may take the request once more when no
+    // other can (see retry-policy.ts).
+    let sameOnce: Backend | undefined;
 
-    for (let n = 0; n < maxAttempts; n++) {
-      let backend = choose(target, p.select, attempt);
-      if (!backend.target && resetBackend) {
-        attempt.unmarkTried(resetBackend);
-        resetBackend = undefined;
-        backend = choose(target, p.select, attempt);
+    // Bounded: decide() gives up after 1 + retries attempts, and every failed backend is marked tried.
+    for (let n = 0; ; n++) {
+      let backend = attempts.choose(target, p.select);
+      if (!backend.target && sameOnce) {
+        attempts.unmarkTried(sameOnce);
+        sameOnce = undefined;
+        backend = attempts.choose(target, p.select);
       }
       if (!backend.target) break;
       const b = backend.target;
@@ -250,45 +208,34 @@ export class ProxyHandler {
         },
       }).finally(() => state.inFlight--);
       const now = Date.now();
-      switch (result.outcome) {
-        case 'responded': {
-          state.recordLatency(performance.now() - started);
-          state.recordResponse(result.status);
-          state.bytesIn += result.bytesIn;
-          state.bytesOut += result.bytesOut;
-          if (result.status >= 500) state.recordError('5xx');
-          this.#passive(pool, b, passiveOutcomeOf(result.status), now);
-          return;
-        }
-        case 'client-aborted':
-          // The client left; that says nothing about the backend.
-          return;
-        case 'connect-failed': {
-          state.recordError('connect');
-          this.#passive(pool, b, 'connect-failure', now);
-          attempt.markTried(b);
-          lastFailure = { status: 502, message: 'backend unreachable' };
-          this.#logFailure(p.requestId, b, `unreachable (${result.error})`);
-          continue;
-        }
-        case 'failed': {
-          state.recordError(result.errorClass);
-          this.#passive(pool, b, result.errorClass === 'timeout' || result.errorClass === 'connect-timeout' ? 'timeout' : 'gateway-error', now);
-          attempt.markTried(b);
-          const timedOut = result.errorClass === 'timeout';
-          lastFailure = timedOut
-            ? { status: 504, message: `backend did not respond within ${target.timeouts.response_ms} ms` }
-            : result.errorClass === 'connect-timeout'
-              ? { status: 504, message: `backend did not accept a connection within ${target.timeouts.connect_ms} ms` }
-              : { status: 502, message: 'backend failed' };
-          this.#logFailure(p.requestId, b, `${result.errorClass} (${result.error})`);
-          if (result.responseStarted) return; // the engine broke the client connection; nothing more to say
-          if (replayable && result.errorClass === 'reset' && n === 0) resetBackend = b;
-          if (result.errorClass === 'connect-timeout' || replayable) continue;
-          sendError(res, lastFailure.status, lastFailure.message, {}, p.requestId);
-          return;
-        }
+      if (result.outcome === 'responded') {
+        state.recordLatency(performance.now() - started);
+        state.recordResponse(result.status);
+        state.bytesIn += result.bytesIn;
+        state.bytesOut += result.bytesOut;
+        if (result.status >= 500) state.recordError('5xx');
+        this.#passive(pool, b, passiveOutcomeOf(result.status), now);
+        return;
       }
+      if (result.outcome === 'connect-failed') {
+        state.recordError('connect');
+        this.#passive(pool, b, 'connect-failure', now);
+        attempts.markTried(b);
+        this.#logFailure(p.requestId, b, `unreachable (${result.error})`);
+      } else if (result.outcome === 'failed') {
+        state.recordError(result.errorClass);
+        this.#passive(pool, b, result.errorClass === 'timeout' || result.errorClass === 'connect-timeout' ? 'timeout' : 'gateway-error', now);
+        attempts.markTried(b);
+        this.#logFailure(p.requestId, b, `${result.errorClass} (${result.error})`);
+      }
+      // A client that left says nothing about the backend: nothing above is recorded for it.
+      const decision = decide(result, n, policy);
+      if (decision.action === 'give-up') {
+        if (decision.status !== undefined) sendError(res, decision.status, decision.message ?? '', {}, p.requestId);
+        return;
+      }
+      lastFailure = { status: decision.status, message: decision.message };
+      if (decision.action === 'retry-same') sameOnce = b;
     }
     if (lastFailure) {
       sendError(res, lastFailure.status, lastFailure.message, {}, p.requestId);
@@ -334,10 +281,11 @@ export class ProxyHandler {
   /** Tries backends until one takes the upgrade; the open tunnel, or undefined once the client was answered. */
   async #openTunnel(p: Prepared, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<Tunnel | undefined> {
     const { target } = p;
-    const attempt = new Attempt(target.pool);
-    this.#notePanic(target.pool, attempt.panic);
-    for (let n = 0; n < 1 + Math.max(target.timeouts.retries, target.pool.backends.length - 1); n++) {
-      const backend = choose(target, p.select, attempt);
+    const attempts = new RequestAttempts(target.pool);
+    this.#notePanic(target.pool, attempts.panic);
+    const maxAttempts = maxUpgradeAttempts(target.timeouts.retries, target.pool.backends.length);
+    for (let n = 0; n < maxAttempts; n++) {
+      const backend = attempts.choose(target, p.select);
       if (!backend.target) break;
       const b = backend.target;
       b.state.requests++;
@@ -373,7 +321,7 @@ export class ProxyHandler {
           b.state.recordError('connect');
           this.#logFailure(p.requestId, b, `WebSocket handshake failed (${result.error})`);
           this.#passive(target.pool, b, 'connect-failure', Date.now());
-          attempt.markTried(b);
+          attempts.markTried(b);
           continue;
         case 'rejected':
           b.state.recordResponse(result.status);
@@ -416,13 +364,6 @@ export class ProxyHandler {
         : `[health] pool ${pool.name} out of panic`,
     );
   }
-}
-
-/** Primary backends first, backups only when no primary can take the request. */
-function choose(target: RouteTarget, req: SelectRequest, attempt: Attempt): Selection<Backend> {
-  const primary = target.selector.primary.select(req, attempt, attempt.acceptsSticky);
-  if (primary.target || !target.selector.backup) return primary;
-  return target.selector.backup.select(req, attempt, attempt.acceptsSticky);
 }
 
 /**
