@@ -4,7 +4,7 @@
 // The machinery is in parser-core.ts; each family of directives has its file in directives/.
 import type { Statement } from './lexer.js';
 import type { Draft, Env } from './draft.js';
-import { Parser, type DirectiveTable } from './parser-core.js';
+import { Parser, type DirectiveSpec, type DirectiveTable } from './parser-core.js';
 import type { Problems } from './problems.js';
 import { BACKEND_DIRECTIVES } from './directives/backends.js';
 import { BALANCING_DIRECTIVES } from './directives/balancing.js';
@@ -19,15 +19,27 @@ import { TIMEOUT_DIRECTIVES } from './directives/timeouts.js';
  * tie-break (the first closest name wins): "poll" suggests "pool" before "route" or "cookie",
  * "serve" suggests "server" before "retries" or "resolver".
  */
-const DIRECTIVES: DirectiveTable = {
-  ...BACKEND_DIRECTIVES,
-  ...ROUTE_DIRECTIVES,
-  ...BALANCING_DIRECTIVES,
-  ...HEALTH_DIRECTIVES,
-  ...TIMEOUT_DIRECTIVES,
-  ...LIMIT_DIRECTIVES,
-  ...DISCOVERY_DIRECTIVES,
-};
+const DIRECTIVES: DirectiveTable = joinTables(
+  BACKEND_DIRECTIVES,
+  ROUTE_DIRECTIVES,
+  BALANCING_DIRECTIVES,
+  HEALTH_DIRECTIVES,
+  TIMEOUT_DIRECTIVES,
+  LIMIT_DIRECTIVES,
+  DISCOVERY_DIRECTIVES,
+);
+
+/** The families' tables as one; a name claimed by two families is our mistake, refused at load. */
+function joinTables(...tables: DirectiveTable[]): DirectiveTable {
+  const all: Record<string, DirectiveSpec> = {};
+  for (const table of tables) {
+    for (const [name, spec] of Object.entries(table)) {
+      if (name in all) throw new Error(`directive "${name}" is defined by two families`);
+      all[name] = spec;
+    }
+  }
+  return all;
+}
 
 /** Every directive name, for did-you-mean (`upstream` is handled before the table). */
 export const DIRECTIVE_NAMES: readonly string[] = [...Object.keys(DIRECTIVES), 'upstream'];
