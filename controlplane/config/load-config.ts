@@ -4,7 +4,9 @@ import { readFile } from 'node:fs/promises';
 import { sortConfigErrors, type ConfigError } from './errors.js';
 import { lex } from './lexer.js';
 import type { Config } from './model.js';
-import { parseStatements, Problems, type Env } from './parser.js';
+import type { Env } from './draft.js';
+import { parseStatements } from './parser.js';
+import { Problems } from './problems.js';
 import { validateDraft } from './validate.js';
 
 export type ConfigResult =

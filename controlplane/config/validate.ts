@@ -1,7 +1,8 @@
 // Resolves a Draft into a Config: pool settings = defaults ← global directives ← the pool's own,
 // and checks what only the whole file can tell — routes and default_backend naming real pools
 // with backends, duplicate routes, a file with no backends at all.
-import type { DraftPool, Draft, Problems, PoolSettings } from './parser.js';
+import type { DraftPool, Draft, PoolSettings } from './draft.js';
+import type { Problems } from './problems.js';
 import {
   DEFAULT_COOKIE,
   DEFAULT_HASH_KEY,
