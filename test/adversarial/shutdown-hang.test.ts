@@ -30,8 +30,8 @@ function assertBuilt(): void {
   for (const dir of ['controlplane', 'dataplane', join('cli', 'golb')]) {
     for (const f of readdirSync(join(ROOT, dir), { recursive: true }) as string[]) {
       if (!f.endsWith('.ts')) continue;
-      // The dashboard's browser code is compiled on its own (tsconfig.dashboard.json) into dist/dashboard-assets/.
-      const browser = dir === 'controlplane' && f.startsWith(join('admin', 'dashboard') + '/');
+      // The dashboard's browser entry is compiled on its own (tsconfig.dashboard.json) into dist/dashboard-assets/.
+      const browser = dir === 'controlplane' && f === join('admin', 'dashboard', 'client.ts');
       const built = browser ? join(ROOT, 'dist', 'dashboard-assets', f.replace(/\.ts$/, '.js')) : join(ROOT, 'dist', dir, f.replace(/\.ts$/, '.js'));
       assert.ok(existsSync(built) && statSync(built).mtimeMs >= statSync(join(ROOT, dir, f)).mtimeMs, `dist/ is older than ${dir}/${f}: run npm run build`);
     }
