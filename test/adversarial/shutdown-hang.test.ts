@@ -30,7 +30,9 @@ function assertBuilt(): void {
   for (const dir of ['controlplane', 'dataplane', join('cli', 'golb')]) {
     for (const f of readdirSync(join(ROOT, dir), { recursive: true }) as string[]) {
       if (!f.endsWith('.ts')) continue;
-      const built = join(ROOT, 'dist', dir, f.replace(/\.ts$/, '.js'));
+      // The dashboard's browser code is built apart (tsconfig.dashboard.json), into dist/dashboard-assets/.
+      const browser = dir === 'controlplane' && f === join('admin', 'dashboard', 'client.ts');
+      const built = browser ? join(ROOT, 'dist', 'dashboard-assets', f.replace(/\.ts$/, '.js')) : join(ROOT, 'dist', dir, f.replace(/\.ts$/, '.js'));
       assert.ok(existsSync(built) && statSync(built).mtimeMs >= statSync(join(ROOT, dir, f)).mtimeMs, `dist/ is older than ${dir}/${f}: run npm run build`);
     }
   }
