@@ -1,23 +1,27 @@
 // A control plane: the config store, the gRPC server (Sync for data planes, Admin for golbctl) and
-// the admin HTTP API. The `golb` launcher is the only caller that wires it into a process.
+// the admin HTTP API. The `golb` launcher is the only caller that wires it into a process. This file
+// only wires: how a change reaches the data planes is config-rollout.ts.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { loadProto, type Snapshot } from '../proto/index.js';
+import { loadProto } from '../proto/index.js';
 import { AdminService } from './admin/admin-service.js';
 import { createAdminHttpServer } from './admin/admin-http.js';
-import { ConfigStore, formatErrors, type Candidate, type Overrides } from './config-store.js';
+import { ConfigRollout, type ReloadOutcome } from './config-rollout.js';
+import { ConfigStore, formatErrors, type Overrides } from './config-store.js';
 import { formatConfigError } from './config/errors.js';
 import { shutdownGrpcServer } from './grpc-shutdown.js';
 import { checkOverrides } from './snapshot/build-snapshot.js';
 import { SyncServer } from './sync/sync-server.js';
 import { GRPC_SERVER_OPTIONS } from './sync/stream-limits.js';
-import { DnsDiscovery } from './discovery/dns-discovery.js';
 import { checkManagementListen } from './listen-policy.js';
 import { chooseStartupConfig } from './state/startup-config.js';
 import type { OperatorState, StateStore } from './state/state-store.js';
+import { isNacked, isOnVersion } from './sync/on-version.js';
+
+export type { ReloadOutcome } from './config-rollout.js';
 
 export const CONTROL_PLANE_VERSION = '0.1.0';
 
@@ -52,16 +56,10 @@ export interface ControlPlaneOptions {
   /** Keeps the operator state across restarts (state/dir-store.ts); without it, it lives in memory only. */
   stateStore?: StateStore;
   log?: (line: string) => void;
-  /** Most concurrent sync streams (--max-dataplanes; default 10000); more are refused with RESOURCE_EXHAUSTED. */
+  /** Most concurrent sync streams (--max-dataplanes; default SYNC_LIMITS.maxStreams); more are refused with RESOURCE_EXHAUSTED. */
   maxDataPlanes?: number;
   /** On close, how long open gRPC calls (sync streams, Reload) may take to end before they are cancelled; default 2000. */
   shutdownGraceMs?: number;
-}
-
-export interface ReloadOutcome {
-  ok: boolean;
-  version?: string;
-  errors?: string[];
 }
 
 export interface ControlPlane {
@@ -110,12 +108,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   store.restore(saved);
   const first = await chooseStartupConfig(store, saved, log);
   if (!first.ok) throw new StartupError(`invalid config, not starting:\n${formatErrors(first.errors).join('\n')}`);
-  const discovery = new DnsDiscovery({
-    log,
-    onChange: () => void store.refresh().catch((err: Error) => log(`[discovery] new addresses not applied: ${err.message}`)),
-  });
-  store.setExpander((c) => discovery.expand(c));
-  await discovery.watch(first.config);
   for (const w of first.warnings) log(formatConfigError(w));
   if (!first.config.cookie.secret && !opts.cookieSecret && !process.env.GOLB_COOKIE_SECRET) {
     log('[golb] no cookie secret configured: a random one is used, so sticky sessions re-pin when the control plane restarts (set `cookie secret=...` or GOLB_COOKIE_SECRET)');
@@ -123,28 +115,19 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   }
 
   const sync = new SyncServer({ token: dataplaneToken, current: () => store.snapshot, log, maxStreams: opts.maxDataPlanes });
-  store.onChange((s: Snapshot) => sync.broadcast(s));
+  const rollout = new ConfigRollout({ store, sync, log });
   try {
-    await store.commit(first);
+    await rollout.start(first);
   } catch (err) {
     throw new StartupError((err as Error).message);
   }
   log(`[golb] config ${opts.configPath} loaded: version ${store.snapshot!.version}`);
 
-  const apply = async (candidate: Extract<Candidate, { ok: true }>): Promise<Snapshot> => {
-    // Names new to this config resolve in the background (the SIGHUP path awaits them first).
-    void discovery.watch(candidate.config);
-    for (const w of candidate.warnings) log(formatConfigError(w));
-    const before = store.snapshot?.version;
-    const s = await store.commit(candidate);
-    if (s.version !== before) log(`[golb] config version ${s.version} pushed to ${sync.connected().length} data plane(s)`);
-    return s;
-  };
-  const admin = new AdminService({ store, sync, adminToken, dataplaneToken, startedAt, log, apply, discovery: () => discovery.status() });
+  const admin = new AdminService({ store, sync, adminToken, dataplaneToken, startedAt, log, rollout, discovery: () => rollout.discovery.status() });
   admin.resumeDrains();
   // Replicas on a shared store: what another replica saves runs here too, drains included.
   store.onChange(() => admin.resumeDrains());
-  opts.stateStore?.watch?.((state) => void store.adopt(state, log));
+  opts.stateStore?.watch?.((state) => void rollout.adopt(state));
 
   const proto = loadProto();
   const server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1, 'grpc.http2.min_ping_interval_without_data_ms': 5000, ...GRPC_SERVER_OPTIONS });
@@ -180,8 +163,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           uptime: Math.floor((Date.now() - startedAt) / 1000),
           dataplanes: {
             connected: live.length,
-            acked: live.filter((d) => d.ackedVersion === version && d.ackState === 'ACKED').length,
-            nacked: live.filter((d) => d.ackState === 'NACKED').length,
+            acked: live.filter((d) => isOnVersion(d, version)).length,
+            nacked: live.filter(isNacked).length,
           },
         };
       },
@@ -195,37 +178,16 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   }
   const adminPort = adminServer ? (adminServer.address() as AddressInfo).port : -1;
 
-  let reloading = Promise.resolve<ReloadOutcome>({ ok: true });
-  const reload = (): Promise<ReloadOutcome> => {
-    // One reload at a time, in order.
-    reloading = reloading.then(async () => {
-      const candidate = await store.readOwnFile();
-      if (!candidate.ok) {
-        const errors = formatErrors(candidate.errors);
-        log(`[golb] reload rejected, nothing changed:\n${errors.join('\n')}`);
-        return { ok: false, errors };
-      }
-      await discovery.watch(candidate.config);
-      try {
-        return { ok: true, version: (await apply(candidate)).version };
-      } catch (err) {
-        log(`[golb] reload not applied: ${(err as Error).message}`);
-        return { ok: false, errors: [(err as Error).message] };
-      }
-    });
-    return reloading;
-  };
-
   let closed: Promise<void> | undefined;
   return {
     grpcPort,
     adminPort,
     store,
-    reload,
+    reload: () => rollout.reloadOwnFile(),
     close: () =>
       (closed ??= (async () => {
         admin.stop();
-        discovery.stop();
+        rollout.stop();
         sync.closeAll();
         await shutdownGrpcServer(server, opts.shutdownGraceMs);
         if (adminServer) {

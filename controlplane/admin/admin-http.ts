@@ -2,7 +2,7 @@
 // loopback unless told otherwise. Every request passes the guard (Host, token) first.
 import http from 'node:http';
 import type { FleetAggregate } from '../aggregate/fleet-stats.js';
-import { toApiStats } from '../aggregate/fleet-stats.js';
+import { toApiStats } from '../aggregate/to-api-stats.js';
 import { renderMetrics } from '../aggregate/metrics.js';
 import { guardAdminRequest, type AdminHttpGuardOptions } from './admin-http-guard.js';
 import { isDashboardAsset, serveDashboard, serveDashboardAsset } from './dashboard/serve.js';

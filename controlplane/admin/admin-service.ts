@@ -1,22 +1,24 @@
-// The Admin gRPC service golbctl talks to: stats, reload (streaming each data plane's answer),
-// validate, drain/undrain with fleet-wide progress, data planes, health and the running config.
+// The Admin gRPC service golbctl talks to: stats, reload (admin/reload-call.ts), validate,
+// drain/undrain with fleet-wide progress, data planes, health and the running config.
 import * as grpc from '@grpc/grpc-js';
 import type { AdminHandlers } from '../../proto/gen/golb/v1/Admin.js';
 import type { BackendRef } from '../../proto/gen/golb/v1/BackendRef.js';
-import type { ConfigError as ConfigErrorMessage } from '../../proto/gen/golb/v1/ConfigError.js';
-import type { ReloadEvent } from '../../proto/gen/golb/v1/ReloadEvent.js';
-import type { ReloadRequest__Output } from '../../proto/gen/golb/v1/ReloadRequest.js';
-import type { BackendSpec, Snapshot } from '../../proto/index.js';
+import type { BackendSpec } from '../../proto/index.js';
 import { checkAdminCall } from '../auth.js';
 import { redactConfigText } from '../config/redact-secrets.js';
-import { aggregate, dataPlaneInfo, toFleetStats, type FleetAggregate } from '../aggregate/fleet-stats.js';
-import { formatConfigError, type ConfigError } from '../config/errors.js';
-import type { Candidate, ConfigStore } from '../config-store.js';
-import { diffSnapshots, toConfigDiff } from '../snapshot/diff.js';
+import { dataPlaneInfo } from '../aggregate/data-plane-info.js';
+import { aggregate, type FleetAggregate } from '../aggregate/fleet-stats.js';
+import { toFleetStats } from '../aggregate/fleet-stats-message.js';
+import { DEFAULT_LIMITS } from '../config/model.js';
+import type { ConfigRollout } from '../config-rollout.js';
+import type { ConfigStore } from '../config-store.js';
+import { isOnVersion } from '../sync/on-version.js';
 import type { SyncServer } from '../sync/sync-server.js';
 import { discoveryMessages, withDiscoveredFrom } from '../discovery/discovery-report.js';
 import type { DiscoveryStatus } from '../discovery/dns-discovery.js';
 import { StateStoreError } from '../state/state-store.js';
+import { errorMessage } from './config-error-message.js';
+import { serveReload } from './reload-call.js';
 
 export interface AdminServiceDeps {
   store: ConfigStore;
@@ -27,13 +29,11 @@ export interface AdminServiceDeps {
   dataplaneToken?: string;
   startedAt: number;
   log(line: string): void;
-  /** Makes a valid candidate the running config and pushes it (shared with SIGHUP). */
-  apply(candidate: Extract<Candidate, { ok: true }>): Promise<Snapshot>;
+  /** Every change to the running config goes through it (reload, drains), as SIGHUP's does. */
+  rollout: ConfigRollout;
   /** DNS discovery: every resolved name and its last outcome. */
   discovery?: () => DiscoveryStatus[];
 }
-
-const DEFAULT_RELOAD_WAIT_MS = 10_000;
 
 export class AdminService {
   readonly #d: AdminServiceDeps;
@@ -126,7 +126,7 @@ export class AdminService {
       const agg = this.aggregate();
       const version = this.#d.store.snapshot?.version;
       const live = [...this.#d.sync.sessions.values()].filter((x) => x.connected);
-      const applied = live.filter((x) => x.ackedVersion === version && x.ackState === 'ACKED').length;
+      const applied = live.filter((x) => isOnVersion(x, version)).length;
       return {
         backends: found.map(({ pool, backend }) => {
           const row = agg.pools.find((p) => p.name === pool)?.backends.find((b) => b.id === backend.id);
@@ -143,7 +143,14 @@ export class AdminService {
         }),
       };
     }),
-    Reload: (call) => void this.#reload(call),
+    Reload: (call) => {
+      const refused = this.#refusal(call);
+      if (refused) {
+        call.emit('error', refused);
+        return;
+      }
+      void serveReload(call, { store: this.#d.store, sync: this.#d.sync, rollout: this.#d.rollout, log: this.#d.log });
+    },
   };
 
   /** Backends a golbctl argument names; NOT_FOUND / FAILED_PRECONDITION when none / ambiguous. */
@@ -163,12 +170,12 @@ export class AdminService {
   async #setDrain(backend: string, pool: string, timeoutMs: number, drain: boolean) {
     const found = this.#resolve(backend, pool);
     const store = this.#d.store;
-    const graceMs = timeoutMs || store.snapshot?.limits?.drain_timeout_ms || 30_000;
+    const graceMs = timeoutMs || store.snapshot?.limits?.drain_timeout_ms || DEFAULT_LIMITS.drainTimeoutMs;
     const deadline = Date.now() + graceMs;
     const changes = new Map<string, { state: 'DRAINING'; deadline: number } | undefined>();
     for (const { backend: b } of found) changes.set(b.id, drain ? { state: 'DRAINING', deadline } : undefined);
     // Saved first: a change the state store refuses arms no timer.
-    const snapshot = await store.setAdmin(changes);
+    const snapshot = await this.#d.rollout.setAdmin(changes);
     for (const id of changes.keys()) {
       clearTimeout(this.#drainTimers.get(id));
       this.#drainTimers.delete(id);
@@ -197,7 +204,7 @@ export class AdminService {
     const timer = setTimeout(() => {
       this.#drainTimers.delete(id);
       if (store.adminOverride(id)?.state !== 'DRAINING') return;
-      store.setAdmin(new Map([[id, { state: 'MAINTENANCE' as const }]])).then(
+      this.#d.rollout.setAdmin(new Map([[id, { state: 'MAINTENANCE' as const }]])).then(
         () => this.#d.log(`[drain] ${id} is in maintenance`),
         (err: Error) => {
           // The state store refused: stay draining (the data planes' own deadline still applies) and retry.
@@ -209,83 +216,6 @@ export class AdminService {
     timer.unref();
     this.#drainTimers.set(id, timer);
   }
-
-  async #reload(call: grpc.ServerWritableStream<ReloadRequest__Output, ReloadEvent>): Promise<void> {
-    const refused = this.#refusal(call);
-    if (refused) {
-      call.emit('error', refused);
-      return;
-    }
-    const req = call.request;
-    const store = this.#d.store;
-    const candidate = req.reread || req.content === '' ? await store.readOwnFile() : store.prepare(req.content, req.filename || 'config', { external: false });
-    if (!candidate.ok) {
-      this.#d.log(`[reload] rejected, nothing changed:\n${candidate.errors.map(formatConfigError).join('\n')}`);
-      call.write({ rejected: { errors: candidate.errors.map(errorMessage) } });
-      call.end();
-      return;
-    }
-    const previous = store.snapshot;
-    const diff = toConfigDiff(diffSnapshots(previous, candidate.snapshot));
-    if (req.dry_run) {
-      call.write({ accepted: { version: candidate.snapshot.version, previous_version: previous?.version ?? '', diff, dry_run: true, unchanged: candidate.snapshot.version === previous?.version, dataplanes: [] } });
-      call.end();
-      return;
-    }
-    const targets = this.#d.sync.connected();
-    // Listen before applying so no ACK can slip past.
-    const answers = new Map<string, { acked: boolean; error: string; version: string }>();
-    let wake: () => void = () => {};
-    const off = this.#d.sync.on((e) => {
-      if ((e.type === 'ack' || e.type === 'nack') && e.version === store.snapshot?.version) {
-        answers.set(e.session.id, { acked: e.type === 'ack', error: e.type === 'nack' ? e.errors.join('; ') : '', version: e.version });
-        wake();
-      } else if (e.type === 'disconnected') wake();
-    });
-    try {
-      let applied: Snapshot;
-      try {
-        applied = await this.#d.apply(candidate);
-      } catch (err) {
-        this.#d.log(`[reload] not applied: ${(err as Error).message}`);
-        call.emit('error', { code: err instanceof StateStoreError ? grpc.status.UNAVAILABLE : grpc.status.INTERNAL, details: (err as Error).message });
-        return;
-      }
-      const version = applied.version;
-      // Answers about the version before, heard while the change was being saved, are not answers.
-      for (const [id, a] of answers) if (a.version !== version) answers.delete(id);
-      call.write({
-        accepted: { version, previous_version: previous?.version ?? '', diff, dry_run: false, unchanged: version === previous?.version, dataplanes: targets.map((t) => t.id) },
-      });
-      for (const t of targets) if (t.ackedVersion === version && t.ackState === 'ACKED') answers.set(t.id, { acked: true, error: '', version });
-      const deadline = Date.now() + (req.timeout_ms || DEFAULT_RELOAD_WAIT_MS);
-      const reported = new Set<string>();
-      for (;;) {
-        for (const [id, a] of answers) {
-          if (reported.has(id)) continue;
-          reported.add(id);
-          call.write({ result: { dataplane_id: id, version, acked: a.acked, error: a.error } });
-        }
-        const waiting = targets.filter((t) => !answers.has(t.id) && t.connected);
-        if (waiting.length === 0 || Date.now() >= deadline || call.cancelled) break;
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, Math.max(0, Math.min(250, deadline - Date.now())));
-        });
-      }
-      call.write({
-        done: {
-          version,
-          acked: [...answers].filter(([, a]) => a.acked).map(([id]) => id),
-          nacked: [...answers].filter(([, a]) => !a.acked).map(([id]) => id),
-          pending: targets.filter((t) => !answers.has(t.id)).map((t) => t.id),
-        },
-      });
-      call.end();
-    } finally {
-      off();
-    }
-  }
 }
 
 function ref(pool: string, b: BackendSpec): BackendRef {
@@ -295,8 +225,4 @@ function ref(pool: string, b: BackendSpec): BackendRef {
 function dedupe(refs: BackendRef[]): BackendRef[] {
   const seen = new Set<string>();
   return refs.filter((r) => (seen.has(r.id!) ? false : (seen.add(r.id!), true)));
-}
-
-export function errorMessage(e: ConfigError): ConfigErrorMessage {
-  return { file: e.file, line: e.line, col: e.col, message: e.severity === 'warning' ? `warning: ${e.message}` : e.message, formatted: formatConfigError(e) };
 }

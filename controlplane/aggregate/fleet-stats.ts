@@ -2,14 +2,14 @@
 // sums of cumulative reports per data-plane incarnation (so a lost report or a reconnect loses or
 // doubles nothing); live gauges (in-flight, WebSockets, health) come from connected data planes.
 import type { Snapshot } from '../../proto/index.js';
-import type { FleetStats } from '../../proto/gen/golb/v1/FleetStats.js';
 import type { DataPlaneInfo__Output as DataPlaneInfo } from '../../proto/gen/golb/v1/DataPlaneInfo.js';
-import type { BackendSummary } from '../../proto/gen/golb/v1/BackendSummary.js';
 import type { BackendStats__Output } from '../../proto/gen/golb/v1/BackendStats.js';
 import type { StatsReport__Output } from '../../proto/gen/golb/v1/StatsReport.js';
 import type { DataPlaneSession } from '../sync/sync-server.js';
-import type { ApiBackend, ApiStats } from './api-stats-shape.js';
 import { backendStatus, type BackendStatus } from './backend-status.js';
+import { dataPlaneInfo } from './data-plane-info.js';
+import { quantile } from './quantile.js';
+import { sum } from './sum.js';
 
 export interface FleetSource {
   snapshot: Snapshot | undefined;
@@ -157,155 +157,8 @@ export function aggregate(src: FleetSource): FleetAggregate {
   };
 }
 
-export function dataPlaneInfo(s: DataPlaneSession): DataPlaneInfo {
-  return {
-    id: s.id,
-    hostname: s.hello.hostname,
-    address: s.address,
-    traffic_address: s.hello.traffic_address,
-    connected: s.connected,
-    connected_since_unix_ms: String(s.connectedSince),
-    version: s.ackedVersion,
-    last_sent_version: s.lastSentVersion,
-    ack_state: s.ackState,
-    nack_error: s.nackErrors.join('; '),
-    last_report_unix_ms: String(s.lastReportAt),
-    software_version: s.hello.software_version,
-    total_requests: s.stats?.total_requests ?? '0',
-    ready: s.stats?.ready ?? false,
-  };
-}
-
-/** The Admin service's FleetStats message, optionally narrowed to one pool / data plane. */
-export function toFleetStats(a: FleetAggregate, filter: { pool?: string; dataplane?: string } = {}): FleetStats {
-  const pools = a.pools
-    .filter((p) => !filter.pool || p.name === filter.pool)
-    .map((p) => ({ name: p.name, algorithm: p.algorithm, persistence: p.persistence, backends: p.backends.map(toSummary) }));
-  const all = a.pools.flatMap((p) => p.backends);
-  return {
-    version: a.version,
-    uptime_ms: String(a.uptimeMs),
-    total_requests: String(a.totalRequests),
-    method: a.method,
-    persistence_type: a.persistence,
-    pools,
-    dataplanes: a.dataplanes.filter((d) => !filter.dataplane || d.id === filter.dataplane),
-    routes: a.routes.map((r) => ({ ...r, hits: String(r.hits) })),
-    unrouted: String(a.unrouted),
-    no_backend: String(a.noBackend),
-    errors: String(sum(all, (b) => b.errors)),
-    in_flight: String(sum(all, (b) => b.inFlight)),
-    open_websockets: String(sum(all, (b) => b.openWebSockets)),
-  };
-}
-
-function toSummary(b: BackendAggregate): BackendSummary {
-  return {
-    id: b.id,
-    url: b.url,
-    pool: b.pool,
-    weight: b.weight,
-    admin_state: b.adminState,
-    healthy_on: b.healthyOn,
-    dataplanes: b.dataplanes,
-    requests: String(b.requests),
-    errors: String(b.errors),
-    in_flight: String(b.inFlight),
-    open_websockets: String(b.openWebSockets),
-    share_percent: b.sharePercent,
-    avg_latency_ms: b.avgLatencyMs,
-    p50_latency_ms: b.p50LatencyMs,
-    p99_latency_ms: b.p99LatencyMs,
-    bytes_in: String(b.bytesIn),
-    bytes_out: String(b.bytesOut),
-    errors_by_class: Object.fromEntries(Object.entries(b.errorsByClass).map(([k, v]) => [k, String(v)])),
-    alive: b.alive,
-    drain_deadline_unix_ms: String(b.drainDeadline),
-    status: b.status,
-  };
-}
-
-/** `/api/stats`: the original tool's JSON shape, fleet-wide, with pool/route/data-plane detail added. */
-export function toApiStats(a: FleetAggregate): ApiStats {
-  const all = a.pools.flatMap((p) => p.backends);
-  const total = sum(all, (b) => b.requests);
-  const backendJson = (b: BackendAggregate): ApiBackend => ({
-    url: b.url,
-    alive: b.alive && b.adminState !== 'maintenance',
-    weight: b.weight,
-    requestCount: b.requests,
-    errorCount: b.errors,
-    loadPercentage: round(total > 0 ? (100 * b.requests) / total : 0),
-    responseTimeAvg: round(b.avgLatencyMs),
-    id: b.id,
-    pool: b.pool,
-    state: b.adminState,
-    status: b.status,
-    healthyOn: b.healthyOn,
-    dataplanes: b.dataplanes,
-    inFlight: b.inFlight,
-    openWebSockets: b.openWebSockets,
-    p50: round(b.p50LatencyMs),
-    p99: round(b.p99LatencyMs),
-    sharePercentInPool: round(b.sharePercent),
-  });
-  return {
-    method: a.method,
-    persistenceType: a.persistence,
-    totalRequests: a.totalRequests,
-    uptime: Math.floor(a.uptimeMs / 1000),
-    version: a.version,
-    backends: all.map(backendJson),
-    pools: a.pools.map((p) => ({ name: p.name, method: p.algorithm, persistenceType: p.persistence, backends: p.backends.map(backendJson) })),
-    routes: a.routes,
-    unrouted: a.unrouted,
-    noBackend: a.noBackend,
-    dataplanes: a.dataplanes.map((d) => ({
-      id: d.id,
-      address: d.address,
-      connected: d.connected,
-      version: d.version,
-      ackState: d.ack_state,
-      nackError: d.nack_error || undefined,
-      totalRequests: Number(d.total_requests),
-      lastReportAgeMs: Date.now() - Number(d.last_report_unix_ms),
-      lastReportUnixMs: Number(d.last_report_unix_ms),
-      hostname: d.hostname,
-      softwareVersion: d.software_version,
-    })),
-  };
-}
-
-/** Quantile estimate from histogram buckets, linear within the bucket. */
-export function quantile(buckets: readonly number[], bounds: readonly number[], q: number): number {
-  const total = buckets.reduce((a, b) => a + b, 0);
-  if (total === 0) return 0;
-  const rank = q * total;
-  let seen = 0;
-  for (let i = 0; i < buckets.length; i++) {
-    const c = buckets[i] ?? 0;
-    if (c > 0 && seen + c >= rank) {
-      const lower = i === 0 ? 0 : (bounds[i - 1] ?? 0);
-      const upper = bounds[i] ?? lower * 2;
-      return lower + ((rank - seen) / c) * (upper - lower);
-    }
-    seen += c;
-  }
-  return bounds.at(-1) ?? 0;
-}
-
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   const list = m.get(k);
   if (list) list.push(v);
   else m.set(k, [v]);
-}
-
-function sum<T>(list: readonly T[], f: (t: T) => number): number {
-  let s = 0;
-  for (const x of list) s += f(x);
-  return s;
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }

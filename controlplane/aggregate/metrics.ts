@@ -1,5 +1,6 @@
 // Prometheus text exposition (format 0.0.4) of the fleet aggregate.
 import type { FleetAggregate } from './fleet-stats.js';
+import { ackViewOf, isNacked, isOnVersion } from '../sync/on-version.js';
 
 type Labels = Record<string, string>;
 
@@ -27,8 +28,8 @@ export function renderMetrics(a: FleetAggregate): string {
   out.metric('golb_config_info', 'gauge', 'The config version the control plane serves.', [[{ version: a.version }, 1]]);
   out.metric('golb_dataplanes', 'gauge', 'Data planes by connection and ACK state.', [
     [{ state: 'connected' }, a.dataplanes.filter((d) => d.connected).length],
-    [{ state: 'acked' }, a.dataplanes.filter((d) => d.connected && d.ack_state === 'ACKED' && d.version === a.version).length],
-    [{ state: 'nacked' }, a.dataplanes.filter((d) => d.connected && d.ack_state === 'NACKED').length],
+    [{ state: 'acked' }, a.dataplanes.filter((d) => d.connected && isOnVersion(ackViewOf(d), a.version)).length],
+    [{ state: 'nacked' }, a.dataplanes.filter((d) => d.connected && isNacked(ackViewOf(d))).length],
   ]);
   out.metric('golb_backend_requests_total', 'counter', 'Requests sent to a backend.', backends.map((b) => [labels(b), b.requests]));
   out.metric(
@@ -69,9 +70,9 @@ export function renderMetrics(a: FleetAggregate): string {
     'golb_dataplane_config_current',
     'gauge',
     '1 when the data plane has ACKed the version the control plane serves.',
-    a.dataplanes.map((d) => [dp(d), d.version === a.version && d.ack_state === 'ACKED' ? 1 : 0]),
+    a.dataplanes.map((d) => [dp(d), isOnVersion(ackViewOf(d), a.version) ? 1 : 0]),
   );
-  out.metric('golb_dataplane_nacked', 'gauge', '1 when the data plane rejected the last snapshot it was sent.', a.dataplanes.map((d) => [dp(d), d.ack_state === 'NACKED' ? 1 : 0]));
+  out.metric('golb_dataplane_nacked', 'gauge', '1 when the data plane rejected the last snapshot it was sent.', a.dataplanes.map((d) => [dp(d), isNacked(ackViewOf(d)) ? 1 : 0]));
   out.metric('golb_dataplane_requests_total', 'counter', 'Requests received by the data plane since it started.', a.dataplanes.map((d) => [dp(d), Number(d.total_requests)]));
   out.metric(
     'golb_dataplane_last_report_age_seconds',

@@ -4,7 +4,7 @@
 // addresses. A loop never throws: failures are logged once per change and kept for golbctl.
 import { Resolver } from 'node:dns/promises';
 import type { BackendConfig, Config, ResolverConfig } from '../config/model.js';
-import { DEFAULT_RESOLVER } from '../config/model.js';
+import { DEFAULT_LIMITS, DEFAULT_RESOLVER } from '../config/model.js';
 import { fingerprint, nextResolveDelayMs, reconcile, srvEndpoints, type Endpoint, type Member } from './endpoint-set.js';
 import { expandDiscovered, sourceKey } from './expand-discovered.js';
 import { combineAddressAnswers, srvFailure, type LookupOutcome } from './lookup-outcome.js';
@@ -59,7 +59,7 @@ export class DnsDiscovery {
   #settings: ResolverConfig = { ...DEFAULT_RESOLVER };
   #settingsText = '';
   #resolver: DnsResolver | undefined;
-  #drainMs = 30_000;
+  #drainMs = DEFAULT_LIMITS.drainTimeoutMs;
 
   constructor(opts: DnsDiscoveryOptions) {
     this.#opts = opts;

@@ -12,6 +12,7 @@ import type {
   Snapshot,
 } from '../../proto/index.js';
 import type { BackendConfig, Config, HashKeyConfig, PoolConfig, RouteConfig } from '../config/model.js';
+import { DEFAULT_HASH_KEY } from '../config/model.js';
 import {
   canonicalAlgorithm,
   canonicalPersistence,
@@ -217,7 +218,7 @@ function routeSpec(
   if (r.persistence !== null || r.hashKey !== null) {
     persistence = {
       type: r.persistence ?? pool?.persistence ?? 'none',
-      key: { ...(r.hashKey ?? pool?.hashKey ?? { source: 'path', name: '' }) },
+      key: { ...(r.hashKey ?? pool?.hashKey ?? DEFAULT_HASH_KEY) },
     };
   }
   return {

@@ -2,6 +2,7 @@
 // the server's first paint (render.ts) and the browser's live updates (client.ts), so the static
 // and the live page cannot disagree. No DOM and no Node: it runs in both.
 import type { ApiBackend, ApiDataPlane, ApiPool, ApiRoute, ApiStats } from '../../aggregate/api-stats-shape.js';
+import { isNacked, isOnVersion } from '../../sync/on-version.js';
 
 /** [text, class] for one cell. */
 export type Cell = [text: string, className: string];
@@ -74,8 +75,9 @@ function dataplaneCounts(s: ApiStats): { connected: number; acked: number; nacke
   for (const d of s.dataplanes) {
     if (!d.connected) continue;
     c.connected++;
-    if (d.ackState === 'ACKED' && d.version === s.version) c.acked++;
-    if (d.ackState === 'NACKED') c.nacked++;
+    const ack = { ackState: d.ackState, ackedVersion: d.version };
+    if (isOnVersion(ack, s.version)) c.acked++;
+    if (isNacked(ack)) c.nacked++;
   }
   return c;
 }

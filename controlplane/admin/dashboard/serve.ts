@@ -1,5 +1,6 @@
-// Serving the dashboard on the admin port: the page (`GET /`, `/dashboard`) and its three assets
-// (`/dashboard/client.js`, `/dashboard/cells.js`, `/dashboard/dashboard.css`), nothing fetched from
+// Serving the dashboard on the admin port: the page (`GET /`, `/dashboard`) and its assets
+// (`/dashboard/client.js`, `/dashboard/cells.js`, `/dashboard/dashboard.css`, and
+// `/sync/on-version.js`, the one control-plane predicate the cells share), nothing fetched from
 // anywhere but the admin port itself. The browser code is compiled by `tsconfig.dashboard.json`
 // into dist/dashboard-assets/ (the CSS is copied there too); assets are read once and kept.
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,6 +32,8 @@ const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {
   '/dashboard/client.js': { file: 'client.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/cells.js': { file: 'cells.js', type: 'text/javascript; charset=utf-8' },
   '/dashboard/dashboard.css': { file: 'dashboard.css', type: 'text/css; charset=utf-8' },
+  // cells.js imports '../../sync/on-version.js', which the browser resolves from /dashboard/ to here.
+  '/sync/on-version.js': { file: join('..', '..', 'sync', 'on-version.js'), type: 'text/javascript; charset=utf-8' },
 };
 
 /** The compiled assets, from dist/ (running from dist/ or from the sources under tsx). */

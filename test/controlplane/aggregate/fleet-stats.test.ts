@@ -1,7 +1,9 @@
 // Fleet aggregation and its outputs (/api/stats shape, Prometheus text), from real report messages.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { aggregate, quantile, toApiStats } from '../../../controlplane/aggregate/fleet-stats.js';
+import { aggregate } from '../../../controlplane/aggregate/fleet-stats.js';
+import { quantile } from '../../../controlplane/aggregate/quantile.js';
+import { toApiStats } from '../../../controlplane/aggregate/to-api-stats.js';
 import { renderMetrics } from '../../../controlplane/aggregate/metrics.js';
 import type { DataPlaneSession } from '../../../controlplane/sync/sync-server.js';
 import { parseConfig } from '../../../controlplane/config/load-config.js';
