@@ -156,6 +156,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       started_unix_ms: String(traffic.startedAt),
     },
     currentVersion: () => runtime()?.version ?? '',
+    cachedSince: () => cachedAt ?? 0,
     apply: (snapshot) => {
       applier.apply(snapshot);
       cachedAt = undefined;

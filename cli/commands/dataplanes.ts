@@ -18,7 +18,7 @@ export function renderDataPlanes(list: DataPlaneInfo[], now = Date.now(), color 
       d.address || '-',
       d.traffic_address || '-',
       since ? `${formatDuration(now - since)} ago` : '-',
-      d.version || '-',
+      num(d.cached_since_unix_ms) > 0 ? `${d.version || '-'} (cached ${formatAge(num(d.cached_since_unix_ms), now)})` : d.version || '-',
       ack,
       formatAge(num(d.last_report_unix_ms), now),
       String(num(d.total_requests)),

@@ -14,6 +14,7 @@ export function dataPlaneInfo(s: DataPlaneSession): DataPlaneInfo {
     version: s.ackedVersion,
     last_sent_version: s.lastSentVersion,
     ack_state: s.ackState,
+    cached_since_unix_ms: String(s.cachedSince),
     nack_error: s.nackErrors.join('; '),
     last_report_unix_ms: String(s.lastReportAt),
     software_version: s.hello.software_version,

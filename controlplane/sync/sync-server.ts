@@ -37,6 +37,8 @@ export interface DataPlaneSession {
   lastSentNonce: string;
   ackedVersion: string;
   ackState: AckState;
+  /** The data plane serves a config from its on-disk cache, saved at this time (ms); 0 once it ACKs a push. */
+  cachedSince: number;
   nackVersion: string;
   nackErrors: string[];
   lastReportAt: number;
@@ -267,6 +269,7 @@ export class SyncServer {
       lastSentNonce: '',
       ackedVersion: hello.current_version || (old?.ackedVersion ?? ''),
       ackState: 'PENDING',
+      cachedSince: Number(hello.cached_since_unix_ms) || 0,
       nackVersion: '',
       nackErrors: [],
       lastReportAt: this.#now(),
@@ -287,6 +290,7 @@ export class SyncServer {
     if (nonce !== session.lastSentNonce) return; // stale: answers a snapshot that has been superseded
     session.ackedVersion = version;
     session.ackState = 'ACKED';
+    session.cachedSince = 0;
     session.nackVersion = '';
     session.nackErrors = [];
     this.#emit({ type: 'ack', session, version });

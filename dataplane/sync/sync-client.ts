@@ -18,6 +18,8 @@ export interface SyncClientOptions {
   hello: Hello;
   /** The version being served now ('' before the first snapshot), so a control plane that restarted knows what runs. */
   currentVersion?(): string;
+  /** When the config being served came from the on-disk cache: when it was saved (else 0 / undefined). */
+  cachedSince?(): number;
   token?: string;
   credentials?: grpc.ChannelCredentials;
   /** What already runs (a cached snapshot): the generation fence starts from it. */
@@ -131,7 +133,11 @@ export class SyncClient {
     });
     call.on('error', (err: grpc.ServiceError) => this.#onBroken(call, err.details || err.message));
     call.on('end', () => this.#onBroken(call, 'stream ended by control plane'));
-    const hello: Hello = { ...this.#opts.hello, current_version: this.#opts.currentVersion?.() ?? '' };
+    const hello: Hello = {
+      ...this.#opts.hello,
+      current_version: this.#opts.currentVersion?.() ?? '',
+      cached_since_unix_ms: String(this.#opts.cachedSince?.() ?? 0),
+    };
     call.write({ hello });
     call.write({ health: { backends: this.#opts.healthView(), complete: true } });
   }

@@ -52,7 +52,7 @@ function report(started: string, perBackend: Record<string, { requests: number; 
 function session(id: string, connected: boolean, stats: StatsReport__Output): DataPlaneSession {
   return {
     id,
-    hello: { id, hostname: 'h', software_version: '0', labels: {}, traffic_address: '', current_version: '', started_unix_ms: stats.started_unix_ms },
+    hello: { id, hostname: 'h', software_version: '0', labels: {}, traffic_address: '', current_version: '', started_unix_ms: stats.started_unix_ms, cached_since_unix_ms: '0' },
     address: '127.0.0.1:1',
     connected,
     connectedSince: 0,
@@ -60,6 +60,7 @@ function session(id: string, connected: boolean, stats: StatsReport__Output): Da
     lastSentVersion: '',
     lastSentNonce: '',
     ackedVersion: '',
+    cachedSince: 0,
     ackState: 'ACKED',
     nackVersion: '',
     nackErrors: [],

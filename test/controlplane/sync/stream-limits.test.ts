@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { checkHello, SYNC_LIMITS } from '../../../controlplane/sync/stream-limits.js';
 import type { Hello__Output } from '../../../proto/gen/golb/v1/Hello.js';
 
-const ok: Hello__Output = { id: 'dp-1', hostname: 'node-a.example', software_version: '0.1.0', labels: { zone: 'a' }, traffic_address: '0.0.0.0:8080', current_version: '', started_unix_ms: '1764640000000' };
+const ok: Hello__Output = { id: 'dp-1', hostname: 'node-a.example', software_version: '0.1.0', labels: { zone: 'a' }, traffic_address: '0.0.0.0:8080', current_version: '', started_unix_ms: '1764640000000', cached_since_unix_ms: '0' };
 
 describe('checkHello', () => {
   const table: Array<[string, Partial<Hello__Output>, RegExp | undefined]> = [

@@ -10,6 +10,7 @@ import type { DataPlaneMessage } from '../../../proto/gen/golb/v1/DataPlaneMessa
 import { adminClient } from '../../helpers/admin-client.js';
 import { waitFor } from '../../helpers/cluster.js';
 import { tempConfig, type TempConfig } from '../../kit/temp-config.js';
+import { renderDataPlanes } from '../../../cli/commands/dataplanes.js';
 
 type Stream = grpc.ClientDuplexStream<DataPlaneMessage, ControlPlaneMessage__Output>;
 
@@ -59,6 +60,26 @@ describe('sync server', () => {
       me = await waitFor('the ACK', async () => (await admin.dataplanes()).dataplanes.find((d) => d.id === 'manual-1' && d.ack_state === 'ACKED'));
       assert.equal(me.version, push.snapshot!.version);
       assert.equal(me.connected, true);
+    } finally {
+      s.call.end();
+      s.client.close();
+      admin.close();
+    }
+  });
+
+  it('lists a data plane serving its on-disk cache as cached, until it ACKs a push', async () => {
+    const s = openStream(cp.grpcPort, 'tok');
+    const admin = adminClient(cp.grpcPort, 'tok');
+    try {
+      s.call.write({ hello: { ...hello('cached-1').hello, cached_since_unix_ms: '1700000000000' } });
+      const push = await waitFor('the first snapshot', () => s.pushes[0]?.snapshot);
+      const listed = await waitFor('the data plane in the list', async () => (await admin.dataplanes()).dataplanes.find((d) => d.id === 'cached-1'));
+      assert.equal(listed.cached_since_unix_ms, '1700000000000');
+      assert.match(renderDataPlanes([listed], 1700000060000, false), /\(cached 1m0s ago\)/);
+      s.call.write({ ack: { version: push.snapshot!.version, nonce: push.nonce } });
+      const acked = await waitFor('the ACK', async () => (await admin.dataplanes()).dataplanes.find((d) => d.id === 'cached-1' && d.ack_state === 'ACKED'));
+      assert.equal(acked.cached_since_unix_ms, '0', 'a pushed config replaced the cached one');
+      assert.doesNotMatch(renderDataPlanes([acked], Date.now(), false), /\(cached/);
     } finally {
       s.call.end();
       s.client.close();

@@ -32,12 +32,14 @@ describe('SyncClient', () => {
   });
   after(() => server.forceShutdown());
 
-  it('says in every hello which config version it serves, so a restarted control plane knows', async () => {
+  it('says in every hello which config version it serves and whether it came from the cache, so a restarted control plane knows', async () => {
     let serving = '';
+    let cachedSince = 1_700_000_000_000;
     const client = new SyncClient({
       address: `127.0.0.1:${port}`,
       hello: { id: 'dp-1', hostname: 'h', software_version: 't', labels: {}, traffic_address: '', current_version: '', started_unix_ms: '1' },
       currentVersion: () => serving,
+      cachedSince: () => cachedSince,
       apply: (s: Snapshot) => void (serving = s.version),
       stats: () => ({}),
       healthView: () => [],
@@ -49,11 +51,14 @@ describe('SyncClient', () => {
       client.start();
       await waitFor('the first hello', () => hellos.length === 1);
       assert.equal(hellos[0]!.current_version, '', 'nothing served before the first snapshot');
+      assert.equal(hellos[0]!.cached_since_unix_ms, '1700000000000', 'says its config came from the on-disk cache, and when it was saved');
       serving = 'v7';
+      cachedSince = 0;
       // The stream breaks (a control plane restart looks like this from the data plane).
       calls[0]!.end();
       await waitFor('a second hello on a new stream', () => hellos.length === 2, 10_000);
       assert.equal(hellos[1]!.current_version, 'v7');
+      assert.equal(hellos[1]!.cached_since_unix_ms, '0');
       assert.equal(hellos[1]!.id, 'dp-1');
     } finally {
       client.stop();
