@@ -3,15 +3,12 @@
 // unavailable targets. Node positions depend only on target ids, so every data plane builds the same
 // ring, and removing a target only moves the keys that were on it.
 //
-// Bounded load (options.hashBalanceFactor > 0, e.g. 1.25; "consistent hashing with bounded loads"):
-// the walk also passes targets already carrying more than their share, where the share of a target
-// is ceil(factor × (totalLoad + 1) × weight / availableWeight), i.e. ceil(factor × (totalLoad + 1) /
-// availableCount) when the weights are equal. If every available target is over its share, the
-// first available one on the walk is used anyway.
+// Bounded load (options.hashBalanceFactor > 0) wraps the ring: see bounded-load.ts.
 //
 // Without a key the pick is a weighted random target among the available ones.
 import type { Balancer, BalancerOptions, BalancerTarget, PickContext } from './balancer.js';
-import { effectiveLoad, effectiveWeight } from './common.js';
+import { withBoundedLoad } from './bounded-load.js';
+import { effectiveWeight } from './common.js';
 import { fnv1a32, hash32, mix32 } from './hash.js';
 import { pickWeightedRandom } from './random.js';
 
@@ -43,14 +40,11 @@ export class ConsistentHashBalancer<T extends BalancerTarget> implements Balance
   readonly #points: Uint32Array;
   /** #owners[k] = index in #targets of the node at #points[k]. */
   readonly #owners: Uint32Array;
-  readonly #factor: number;
   readonly #random: () => number;
 
   constructor(targets: readonly T[], options: BalancerOptions = {}) {
     this.#targets = [...targets];
     this.#weights = this.#targets.map(effectiveWeight);
-    const factor = options.hashBalanceFactor;
-    this.#factor = factor !== undefined && Number.isFinite(factor) && factor > 0 ? factor : 0;
     this.#random = options.random ?? Math.random;
 
     const counts = virtualNodeCounts(this.#weights);
@@ -83,31 +77,8 @@ export class ConsistentHashBalancer<T extends BalancerTarget> implements Balance
     const n = this.#targets.length;
     if (n === 0) return undefined;
 
-    // Availability (and load) of each target, asked at most once per pick.
-    const available = new Uint8Array(n); // 0 = not asked, 1 = available, 2 = unavailable
-    const loads = new Float64Array(n);
-    let capPerWeight = Infinity; // a target may carry up to ceil(capPerWeight × weight) - 1 before the new request
-    if (this.#factor > 0) {
-      let totalLoad = 0;
-      let availableWeight = 0;
-      for (let i = 0; i < n; i++) {
-        const t = this.#targets[i]!;
-        if (ctx.isAvailable(t)) {
-          available[i] = 1;
-          loads[i] = effectiveLoad(ctx.load(t));
-          totalLoad += loads[i]!;
-          availableWeight += this.#weights[i]!;
-        } else {
-          available[i] = 2;
-        }
-      }
-      if (availableWeight === 0) return undefined;
-      capPerWeight = (this.#factor * (totalLoad + 1)) / availableWeight;
-    }
-
     const len = this.#points.length;
     const start = this.#firstAtOrAfter(hash32(key));
-    let firstAvailable = -1;
     let asked = 0; // distinct targets looked at; the walk ends once all were
     const visited = new Uint8Array(n);
     for (let step = 0; step < len && asked < n; step++) {
@@ -115,13 +86,9 @@ export class ConsistentHashBalancer<T extends BalancerTarget> implements Balance
       if (visited[owner] === 1) continue;
       visited[owner] = 1;
       asked++;
-      if (available[owner] === 0) available[owner] = ctx.isAvailable(this.#targets[owner]!) ? 1 : 2;
-      if (available[owner] !== 1) continue;
-      if (capPerWeight === Infinity) return this.#targets[owner];
-      if (firstAvailable < 0) firstAvailable = owner;
-      if (loads[owner]! + 1 <= Math.ceil(capPerWeight * this.#weights[owner]!)) return this.#targets[owner];
+      if (ctx.isAvailable(this.#targets[owner]!)) return this.#targets[owner];
     }
-    return firstAvailable < 0 ? undefined : this.#targets[firstAvailable];
+    return undefined;
   }
 
   /** Index of the first ring node at or after `h`, wrapping to 0 past the end. */
@@ -141,5 +108,5 @@ export function createConsistentHash<T extends BalancerTarget>(
   targets: readonly T[],
   options: BalancerOptions = {},
 ): Balancer<T> {
-  return new ConsistentHashBalancer(targets, options);
+  return withBoundedLoad(new ConsistentHashBalancer(targets, options), targets, options.hashBalanceFactor);
 }
