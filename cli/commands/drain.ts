@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../golbctl/base-command.js';
 import { num, toJson, type BackendRef, type DrainStatusResponse } from '../golbctl/client.js';
 import { formatDuration, plural } from '../golbctl/format.js';
+import { DRAIN_TIMEOUT_DEFAULT_MS } from '../../proto/defaults.js';
 
 const POLL_MS = 500;
 
@@ -61,7 +62,7 @@ A draining backend gets no new requests or WebSockets; those in flight finish. A
     const res = await client.drain({ backend, pool, timeout_ms: this.flags.timeout ?? 0 });
     const started = Date.now();
     const deadlines = res.backends.map((b) => num(b.drain_deadline_unix_ms)).filter((d) => d > 0);
-    const grace = this.flags.timeout ?? (deadlines.length ? Math.max(...deadlines) - started : 30_000);
+    const grace = this.flags.timeout ?? (deadlines.length ? Math.max(...deadlines) - started : DRAIN_TIMEOUT_DEFAULT_MS);
     this.log(`draining ${describeRefs(res.backends)}: no new requests, ${formatDuration(Math.max(0, grace))} before maintenance (version ${res.version})`);
     const result: Record<string, unknown> = { ...(toJson(res) as object) };
     if (!this.flags.wait) return result;

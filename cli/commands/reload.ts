@@ -4,6 +4,7 @@ import { BaseCommand } from '../golbctl/base-command.js';
 import { toJson, type ConfigDiff, type ConfigErrorMessage, type DataPlaneResult, type ReloadDone } from '../golbctl/client.js';
 import { colorEnabled, formatDuration, paint, plural } from '../golbctl/format.js';
 import { diffLines, diffSummary, EMPTY_DIFF } from '../../proto/config-diff.js';
+import { RELOAD_WAIT_DEFAULT_MS } from '../../proto/defaults.js';
 
 export default class Reload extends BaseCommand<typeof Reload> {
   static override summary = 'Validate a config and roll it out to every data plane, showing each ACK/NACK.';
@@ -22,7 +23,7 @@ The control plane validates the whole file first: if anything is wrong, every er
   };
   static override flags = {
     'dry-run': Flags.boolean({ summary: 'Validate and show the diff only; change nothing.', default: false }),
-    timeout: Flags.integer({ char: 't', summary: 'Milliseconds to wait for data plane ACKs.', default: 10_000, min: 1 }),
+    timeout: Flags.integer({ char: 't', summary: 'Milliseconds to wait for data plane ACKs.', default: RELOAD_WAIT_DEFAULT_MS, min: 1 }),
   };
 
   async run(): Promise<unknown> {

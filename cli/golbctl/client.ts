@@ -17,6 +17,7 @@ import type { ReloadRequest } from '../../proto/gen/golb/v1/ReloadRequest.js';
 import type { StatsRequest } from '../../proto/gen/golb/v1/StatsRequest.js';
 import type { ValidateRequest } from '../../proto/gen/golb/v1/ValidateRequest.js';
 import type { ValidateResponse__Output } from '../../proto/gen/golb/v1/ValidateResponse.js';
+import { RELOAD_WAIT_DEFAULT_MS } from '../../proto/defaults.js';
 
 export type { ConfigResponse__Output as ConfigResponse } from '../../proto/gen/golb/v1/ConfigResponse.js';
 export type { DataPlaneInfo__Output as DataPlaneInfo } from '../../proto/gen/golb/v1/DataPlaneInfo.js';
@@ -199,7 +200,7 @@ export function connect(options: ClientOptions): AdminApi {
     health: () => unary<object, HealthResponse__Output>(client.GetHealth, {}),
     config: () => unary<object, ConfigResponse__Output>(client.GetConfig, {}),
     reload(req, streamDeadlineMs) {
-      const ms = streamDeadlineMs ?? (req.timeout_ms || 10_000) + deadlineMs;
+      const ms = streamDeadlineMs ?? (req.timeout_ms || RELOAD_WAIT_DEFAULT_MS) + deadlineMs;
       const call = client.Reload(req, metadata(), callOptions(ms));
       return {
         cancel: () => call.cancel(),

@@ -13,9 +13,10 @@ import { diffSnapshots, toConfigDiff } from '../snapshot/diff.js';
 import { StateStoreError } from '../state/state-store.js';
 import type { SyncServer } from '../sync/sync-server.js';
 import { errorMessage } from './config-error-message.js';
+import { RELOAD_WAIT_DEFAULT_MS } from '../../proto/defaults.js';
 
 /** How long a reload waits for the data planes' answers when golbctl names no timeout. */
-export const DEFAULT_RELOAD_WAIT_MS = 10_000;
+
 
 export interface ReloadCallDeps {
   store: ConfigStore;
@@ -59,7 +60,7 @@ export async function serveReload(call: grpc.ServerWritableStream<ReloadRequest_
     call.write({
       accepted: { version, previous_version: previous?.version ?? '', diff, dry_run: false, unchanged: version === previous?.version, dataplanes: targets.map((t) => t.id) },
     });
-    const tally = await answers.collect(targets, Date.now() + (req.timeout_ms || DEFAULT_RELOAD_WAIT_MS), () => call.cancelled, (id, a) =>
+    const tally = await answers.collect(targets, Date.now() + (req.timeout_ms || RELOAD_WAIT_DEFAULT_MS), () => call.cancelled, (id, a) =>
       call.write({ result: { dataplane_id: id, version, acked: a.acked, error: a.error } }),
     );
     call.write({ done: { version, ...tally } });

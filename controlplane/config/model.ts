@@ -2,6 +2,7 @@
 // Pools carry fully resolved settings except algorithm and persistence, which stay null when the
 // pool sets none so that global defaults (and command-line overrides of them) still apply.
 import type { AlgorithmName, PersistenceName } from './names.js';
+import { DRAIN_TIMEOUT_DEFAULT_MS } from '../../proto/defaults.js';
 
 export interface HashKeyConfig {
   /** path | uri | ip | header | cookie */
@@ -240,7 +241,7 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = {
   requestTimeoutMs: 60_000,
   keepaliveTimeoutMs: 5000,
   shutdownTimeoutMs: 30_000,
-  drainTimeoutMs: 30_000,
+  drainTimeoutMs: DRAIN_TIMEOUT_DEFAULT_MS,
   maxBodyBytes: 0,
   maxConnections: 10_000,
   maxWebSockets: 10_000,

@@ -3,6 +3,7 @@
 // The control plane's own defaults (controlplane/config/model.ts) are what a config file gets;
 // these only cover snapshots that do not carry a value.
 import type { HealthCheckSpec, LimitsSpec, TimeoutsSpec } from '../../proto/index.js';
+import { DRAIN_TIMEOUT_DEFAULT_MS } from '../../proto/defaults.js';
 
 /** A pool with no `timeouts` section (runtime.ts spreads the pool's over these). */
 export const DEFAULT_TIMEOUTS: Readonly<TimeoutsSpec> = { connect_ms: 5000, response_ms: 60000, idle_ms: 60000, websocket_idle_ms: 0, retries: 2 };
@@ -14,7 +15,7 @@ export const DEFAULT_TIMEOUTS: Readonly<TimeoutsSpec> = { connect_ms: 5000, resp
  */
 export const DEFAULT_LIMITS: Readonly<LimitsSpec> = {
   max_header_bytes: 16384, max_headers: 100, header_timeout_ms: 10000, request_timeout_ms: 60000,
-  keepalive_timeout_ms: 5000, shutdown_timeout_ms: 30000, drain_timeout_ms: 30000, max_body_bytes: '0',
+  keepalive_timeout_ms: 5000, shutdown_timeout_ms: 30000, drain_timeout_ms: DRAIN_TIMEOUT_DEFAULT_MS, max_body_bytes: '0',
   max_connections: 10000, max_websockets: 10000, websocket_max_message_bytes: String(16 * 1024 * 1024),
   underscores_in_headers: false, allow_trace: false,
 };
