@@ -15,8 +15,6 @@ import type { SyncServer } from '../sync/sync-server.js';
 import { errorMessage } from './config-error-message.js';
 import { RELOAD_WAIT_DEFAULT_MS } from '../../proto/defaults.js';
 
-/** How long a reload waits for the data planes' answers when golbctl names no timeout. */
-
 
 export interface ReloadCallDeps {
   store: ConfigStore;
