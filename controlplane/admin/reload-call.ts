@@ -15,7 +15,6 @@ import type { SyncServer } from '../sync/sync-server.js';
 import { errorMessage } from './config-error-message.js';
 import { RELOAD_WAIT_DEFAULT_MS } from '../../proto/defaults.js';
 
-
 export interface ReloadCallDeps {
   store: ConfigStore;
   sync: SyncServer;
