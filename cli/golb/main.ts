@@ -166,6 +166,20 @@ export async function main(argv: string[]): Promise<void> {
   };
 
   let stopPlanes: Array<() => Promise<void>> = [];
+  // Installed before anything starts: a signal that arrives while the planes start (right after
+  // "listening on" is printed, say) stops what has started instead of killing the process outright.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`[golb] ${signal}: finishing in-flight requests, then exiting`);
+    void (async () => {
+      for (const s of stopPlanes) await s();
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   if (sub === 'controlplane' || sub === 'all') {
     const tls = values['tls-cert'] || values['tls-key']
       ? { certFile: values['tls-cert'] as string, keyFile: values['tls-key'] as string, caFile: values['tls-ca'] as string | undefined }
@@ -257,19 +271,6 @@ export async function main(argv: string[]): Promise<void> {
     const dp = await startDataPlaneFromFlags(values, token ?? env('GOLB_DATAPLANE_TOKEN'), log);
     stopPlanes.push(() => dp.shutdown());
   }
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log(`[golb] ${signal}: finishing in-flight requests, then exiting`);
-    void (async () => {
-      for (const s of stopPlanes) await s();
-      process.exit(0);
-    })();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 async function startDataPlaneFromFlags(values: Record<string, unknown>, token: string | undefined, log: (l: string) => void): Promise<DataPlane> {
